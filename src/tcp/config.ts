@@ -1,0 +1,114 @@
+// TCP configuration is data (DESIGN rule 6). Times in microseconds.
+
+export type OptionLayout = 'linux' | 'freebsd';
+
+export interface TcpConfig {
+  /** RFC 6298 initial RTO (Linux: 1 s). */
+  rtoInitial: number;
+  /** Lower bound on the RTO (Linux: 200 ms). */
+  rtoMin: number;
+  /** Upper bound on the RTO (Linux: 120 s). */
+  rtoMax: number;
+  /**
+   * Timer granularity: every timer fires on a multiple of this tick
+   * (0 = exact). The bsd profile uses the classic 500 ms slow timer.
+   */
+  timerTick: number;
+  /** SYN retransmissions before connect() fails with ETIMEDOUT (Linux tcp_syn_retries). */
+  synRetries: number;
+  /** SYN-ACK retransmissions before a half-open connection is dropped (tcp_synack_retries). */
+  synAckRetries: number;
+  /** Data retransmissions before the connection is aborted with ETIMEDOUT (tcp_retries2). */
+  retries2: number;
+  /** Maximum segment lifetime; TIME_WAIT lasts `timeWait` (Linux fixes it at 60 s = 2·MSL). */
+  msl: number;
+  timeWait: number;
+  /** FIN_WAIT_2 timeout for connections the application has closed (tcp_fin_timeout). */
+  finTimeout: number;
+  /** Keepalive: idle time, probe interval, probe count (tcp_keepalive_*). */
+  keepaliveIdle: number;
+  keepaliveInterval: number;
+  keepaliveProbes: number;
+  /** Persist timer bounds (zero-window probes). */
+  persistMin: number;
+  persistMax: number;
+  /** Initial congestion window, in segments (RFC 6928). */
+  initialWindowSegments: number;
+  /** Our MSS to advertise (derived from the interface MTU by the stack when 0). */
+  mss: number;
+  /** Options we offer on a SYN. */
+  timestamps: boolean;
+  sack: boolean;
+  windowScaling: boolean;
+  /** Order of the options on a SYN (linux: mss,sackOK,TS,nop,wscale). */
+  optionLayout: OptionLayout;
+  /** Receive and send buffer sizes in bytes. */
+  rcvBuf: number;
+  sndBuf: number;
+  /** Delayed ACK timeout (0 disables delayed ACKs). */
+  delayedAck: number;
+  /** Nagle's algorithm on by default (RFC 896); setNoDelay turns it off per socket. */
+  nagle: boolean;
+}
+
+const SECOND = 1_000_000;
+
+/** Linux-like defaults. */
+export const LINUX_PROFILE: Readonly<TcpConfig> = Object.freeze({
+  rtoInitial: 1 * SECOND,
+  rtoMin: 200_000,
+  rtoMax: 120 * SECOND,
+  timerTick: 0,
+  synRetries: 6,
+  synAckRetries: 5,
+  retries2: 15,
+  msl: 30 * SECOND,
+  timeWait: 60 * SECOND,
+  finTimeout: 60 * SECOND,
+  keepaliveIdle: 7200 * SECOND,
+  keepaliveInterval: 75 * SECOND,
+  keepaliveProbes: 9,
+  persistMin: 200_000,
+  persistMax: 120 * SECOND,
+  initialWindowSegments: 10,
+  mss: 0,
+  timestamps: true,
+  sack: true,
+  windowScaling: true,
+  optionLayout: 'linux',
+  rcvBuf: 131072,
+  sndBuf: 131072,
+  delayedAck: 40_000,
+  nagle: true,
+});
+
+/**
+ * The classic BSD timers of the textbooks: a 500 ms slow-timer tick,
+ * RTO rounded to ticks, capped at 64 s, MSL 30 s, 12 retransmissions.
+ */
+export const BSD_PROFILE: Readonly<TcpConfig> = Object.freeze({
+  ...LINUX_PROFILE,
+  rtoInitial: 1_500_000,
+  rtoMin: 1 * SECOND,
+  rtoMax: 64 * SECOND,
+  timerTick: 500_000,
+  synRetries: 12,
+  synAckRetries: 12,
+  retries2: 12,
+  msl: 30 * SECOND,
+  timeWait: 60 * SECOND,
+  finTimeout: 600 * SECOND,
+  persistMin: 5 * SECOND,
+  persistMax: 60 * SECOND,
+  initialWindowSegments: 10,
+  timestamps: false,
+  optionLayout: 'freebsd',
+  delayedAck: 200_000,
+});
+
+export type ProfileName = 'linux' | 'bsd';
+
+export function profile(name: ProfileName, overrides: Partial<TcpConfig> = {}): TcpConfig {
+  const base = name === 'bsd' ? BSD_PROFILE : LINUX_PROFILE;
+  return { ...base, ...overrides };
+}
