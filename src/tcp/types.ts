@@ -40,3 +40,59 @@ export type ConnEvent =
  * by the core from its 4-tuple; the driver adds the IP header.
  */
 export type Outgoing = Segment;
+
+/** The connection's 4-tuple; addresses are 4 (IPv4) or 16 (IPv6) bytes. */
+export interface FourTuple {
+  localAddr: Uint8Array;
+  localPort: number;
+  remoteAddr: Uint8Array;
+  remotePort: number;
+}
+
+/** ICMP errors the stack hands to a connection (RFC 9293 §3.9.4, RFC 1122 §4.2.3.9, RFC 1191/8201). */
+export type IcmpSignal =
+  | { kind: 'hard'; code: 'ECONNREFUSED' | 'EHOSTUNREACH' | 'ENETUNREACH' }
+  | { kind: 'soft'; code: 'EHOSTUNREACH' | 'ENETUNREACH' }
+  | { kind: 'mtu'; mtu: number };
+
+/**
+ * One TCP connection, sans-IO. Every entry point that can change state takes
+ * `now` (µs). After any call the driver drains `pollTransmit()` and
+ * `pollEvent()` and re-arms its timer at `nextDeadline()`.
+ *
+ * Created by `TcpConnection.openActive(...)` (connect: SYN_SENT, a SYN queued)
+ * or `TcpConnection.openPassive(...)` (a LISTEN socket accepted a SYN:
+ * SYN_RECEIVED, a SYN-ACK queued).
+ */
+export interface Connection {
+  readonly tuple: FourTuple;
+  readonly state: TcpState;
+  /** A segment for this connection arrived (already demultiplexed and checksum-verified). */
+  onSegment(seg: Segment, now: number): void;
+  /** The driver's timer fired; handles every deadline at or before `now`. */
+  onTimer(now: number): void;
+  /** The earliest time the connection needs `onTimer` (µs), or Infinity. */
+  nextDeadline(): number;
+  /** The next segment to transmit, or undefined. */
+  pollTransmit(): Segment | undefined;
+  /** The next event for the application, or undefined. */
+  pollEvent(): ConnEvent | undefined;
+  /** Queue bytes (copied). Returns how many were accepted (send-buffer space). */
+  send(data: Uint8Array, now: number): number;
+  /** Bytes waiting to be read. */
+  readonly readableLength: number;
+  /** Take up to `max` in-order bytes, or null if none are waiting. */
+  read(max?: number): Uint8Array | null;
+  /** Free send-buffer space. */
+  readonly writableLength: number;
+  /** Half-close: send FIN once queued data is sent (RFC 9293 §3.10.4 CLOSE). */
+  shutdown(now: number): void;
+  /** Full close by the application: shutdown, and unread or later data draws RST (RFC 1122 §4.2.2.13). */
+  close(now: number): void;
+  /** Abortive close: send RST, go to CLOSED (RFC 9293 §3.10.5 ABORT). */
+  abort(now: number): void;
+  setNoDelay(noDelay: boolean): void;
+  /** Enable/disable keepalive; `idle` overrides the profile's idle time (µs). */
+  setKeepAlive(enable: boolean, idle?: number, now?: number): void;
+  onIcmp(signal: IcmpSignal, now: number): void;
+}
