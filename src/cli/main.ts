@@ -1,22 +1,26 @@
 #!/usr/bin/env node
 // The `synack` command.
-import { parseArgs } from 'node:util';
+import { runTrace } from './trace.js';
 
 const USAGE = `usage: synack <command> [options]
 
 commands:
-  trace FILE     print a capture the way tcpdump 4.99 does
+  trace FILE     print a capture the way tcpdump 4.99 does (synack trace -h for its switches)
 `;
 
 function main(argv: string[]): number {
-  const [cmd] = argv;
+  const [cmd, ...rest] = argv;
   if (cmd === undefined || cmd === '-h' || cmd === '--help') {
     process.stdout.write(USAGE);
     return cmd === undefined ? 2 : 0;
   }
-  void parseArgs;
-  process.stderr.write(`synack: unknown command '${cmd}'\n`);
-  return 2;
+  switch (cmd) {
+    case 'trace':
+      return runTrace(rest);
+    default:
+      process.stderr.write(`synack: unknown command '${cmd}'\n`);
+      return 2;
+  }
 }
 
 process.exitCode = main(process.argv.slice(2));
