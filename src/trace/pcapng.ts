@@ -107,6 +107,7 @@ export function readPcapng(bytes: Uint8Array): CaptureFile {
   let le: boolean | null = null;
   let interfaces: Interface[] = [];
 
+  if (bytes.length === 0) return fail(file, 0, 0, 'not a pcapng file: it is empty');
   let off = 0;
   while (off < bytes.length) {
     const index = records.length;
