@@ -1,0 +1,42 @@
+// Small big-endian helpers shared by the wire parsers and emitters. Plain
+// shifts on the byte array: no DataView or Buffer per packet.
+
+export function get16(b: Uint8Array, i: number): number {
+  return (b[i]! << 8) | b[i + 1]!;
+}
+
+export function get32(b: Uint8Array, i: number): number {
+  return ((b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!) >>> 0;
+}
+
+export function put16(b: Uint8Array, i: number, v: number): void {
+  b[i] = v >>> 8;
+  b[i + 1] = v;
+}
+
+export function put32(b: Uint8Array, i: number, v: number): void {
+  b[i] = v >>> 24;
+  b[i + 1] = v >>> 16;
+  b[i + 2] = v >>> 8;
+  b[i + 3] = v;
+}
+
+/**
+ * Emitters throw RangeError only for programmer misuse (a field that cannot be
+ * represented, a buffer too small); received bytes never reach this.
+ */
+export function checkUint(name: string, value: number, bits: number): void {
+  if (!Number.isInteger(value) || value < 0 || value >= 2 ** bits) {
+    throw new RangeError(`${name} must be an integer in 0..${2 ** bits - 1}, got ${value}`);
+  }
+}
+
+export function checkAddress(name: string, addr: Uint8Array, length: 4 | 16): void {
+  if (addr.length !== length) throw new RangeError(`${name} must be ${length} bytes, got ${addr.length}`);
+}
+
+export function checkRoom(out: Uint8Array, offset: number, needed: number): void {
+  if (!Number.isInteger(offset) || offset < 0 || offset + needed > out.length) {
+    throw new RangeError(`output buffer too small: ${needed} bytes needed at offset ${offset}, buffer is ${out.length}`);
+  }
+}
