@@ -7,20 +7,20 @@ function hex2(n: number): string {
 }
 
 /** -x: 16 bytes a line as 8 groups of 4 hex digits. */
-export function hexLines(d: Uint8Array, start: number, end: number): string {
+export function hexLines(d: Uint8Array, start: number, end: number, ident = '\n\t'): string {
   let s = '';
   let oset = 0;
   let i = 0;
   const n = end - start;
   for (; i + 1 < n; i += 2) {
     if (i % 16 === 0) {
-      s += `\n\t0x${oset.toString(16).padStart(4, '0')}: `;
+      s += `${ident}0x${oset.toString(16).padStart(4, '0')}: `;
       oset += 16;
     }
     s += ` ${hex2(d[start + i]!)}${hex2(d[start + i + 1]!)}`;
   }
   if (i < n) {
-    if (i % 16 === 0) s += `\n\t0x${oset.toString(16).padStart(4, '0')}: `;
+    if (i % 16 === 0) s += `${ident}0x${oset.toString(16).padStart(4, '0')}: `;
     s += ` ${hex2(d[start + i]!)}`;
   }
   return s;

@@ -4,6 +4,7 @@
 import { cksumResult, cksumShouldBe, hex4, ipv6String, sumBytes, type PrintContext } from './context.js';
 import { pseudoHeaderAcc, type IpInfo } from './ipinfo.js';
 import type { PrintOptions } from './options.js';
+import { hexLines } from './hexdump.js';
 
 const TYPE_NAMES = new Map<number, string>([
   [1, 'destination unreachable'], [2, 'packet too big'], [3, 'time exceeded in-transit'], [4, 'parameter problem'],
@@ -53,27 +54,87 @@ function upperLayer(ctx: PrintContext, off: number): { proto: number; at: number
   return undefined;
 }
 
-function hexDumpUnknown(ctx: PrintContext, bp: number, length: number): void {
-  // tcpdump's print_unknown_data: the bytes as a hex dump on new lines.
+/** tcpdump's print_unknown_data: the captured part of the bytes as a hex dump. */
+function hexDumpUnknown(ctx: PrintContext, bp: number, length: number, ident = '\n\t'): void {
+  if (length === 0) return;
   const end = Math.min(bp + length, ctx.snapend);
-  let line = '';
-  let oset = 0;
-  let i = bp;
-  while (i < end) {
-    let hex = '';
-    for (let k = 0; k < 16 && i < end; k += 2) {
-      if (i + 1 < end) {
-        hex += ' ' + hex4((ctx.data[i]! << 8) | ctx.data[i + 1]!);
-        i += 2;
-      } else {
-        hex += ' ' + ctx.data[i]!.toString(16).padStart(2, '0');
-        i += 1;
+  ctx.out(hexLines(ctx.data, bp, end, ident));
+}
+
+const ND_OPTION_NAMES = new Map<number, string>([
+  [1, 'source link-address'], [2, 'destination link-address'], [3, 'prefix info'], [4, 'redirected header'],
+  [5, 'mtu'], [25, 'rdnss'], [31, 'dnssl'], [7, 'advertisement interval'], [8, 'homeagent information'], [24, 'route info'],
+]);
+
+/** Neighbour-discovery options (RFC 4861 §4.6) under -v; false if cut short. */
+function ndOptions(ctx: PrintContext, opts: PrintOptions, bp: number, resid: number): boolean {
+  let cp = bp;
+  while (cp < ctx.snapend) {
+    if (!ctx.has(cp + 1, 1)) return false;
+    if (resid <= 0) return true;
+    const type = ctx.data[cp]!;
+    const len8 = ctx.data[cp + 1]!;
+    if (len8 === 0) return false;
+    if (cp + (len8 << 3) > ctx.snapend) return false;
+    ctx.out(`\n\t  ${ND_OPTION_NAMES.get(type) ?? 'unknown'} option (${type}), length ${len8 << 3} (${len8}): `);
+    switch (type) {
+      case 1:
+      case 2: {
+        const parts: string[] = [];
+        for (let i = 0; i < (len8 << 3) - 2; i++) parts.push(ctx.u8(cp + 2 + i).toString(16).padStart(2, '0'));
+        ctx.out(parts.join(':'));
+        break;
       }
+      case 5:
+        ctx.out(` ${ctx.u32(cp + 4)}${len8 !== 1 ? 'bad option length' : ''}`);
+        break;
+      default:
+        if (opts.verbose <= 1) {
+          hexDumpUnknown(ctx, cp + 2, (len8 << 3) - 2, '\n\t  ');
+          return true;
+        }
     }
-    line += `\n\t0x${oset.toString(16).padStart(4, '0')}: ${hex}`;
-    oset += 16;
+    if (opts.verbose > 1) hexDumpUnknown(ctx, cp + 2, (len8 << 3) - 2, '\n\t    ');
+    cp += len8 << 3;
+    resid -= len8 << 3;
   }
-  ctx.out(line);
+  return true;
+}
+
+const MLDV2_RECORD_TYPES = ['', 'is_in', 'is_ex', 'to_in', 'to_ex', 'allow', 'block'];
+
+/** MLDv2 report (RFC 3810 §5.2). */
+function mldv2Report(ctx: PrintContext, opts: PrintOptions, bp: number, len: number): void {
+  if (len < 8) {
+    ctx.out(` [invalid len ${len}]`);
+    return;
+  }
+  const ngroups = ctx.u16(bp + 6);
+  ctx.out(`, ${ngroups} group record(s)`);
+  if (opts.verbose === 0) return;
+  let group = 8;
+  for (let i = 0; i < ngroups; i++) {
+    if (len < group + 20) {
+      ctx.out(' [invalid number of groups]');
+      return;
+    }
+    ctx.out(` [gaddr ${a6(ctx, bp + group + 4)}`);
+    const rt = ctx.u8(bp + group);
+    ctx.out(` ${MLDV2_RECORD_TYPES[rt] || ` [v2-report-#${rt}]`}`);
+    const nsrcs = ctx.u16(bp + group + 2);
+    if (len < group + 20 + nsrcs * 16) {
+      ctx.out(` [invalid number of sources ${nsrcs}]`);
+      return;
+    }
+    if (opts.verbose === 1) ctx.out(`, ${nsrcs} source(s)`);
+    else {
+      ctx.out(' {');
+      for (let j = 0; j < nsrcs; j++) ctx.out(` ${a6(ctx, bp + group + 20 + j * 16)}`);
+      ctx.out(' }');
+    }
+    group += 20 + nsrcs * 16;
+    ctx.out(']');
+  }
 }
 
 export function icmp6Print(ctx: PrintContext, opts: PrintOptions, bp: number, length: number, ip: IpInfo, fragmented: boolean): void {
@@ -139,11 +200,35 @@ export function icmp6Print(ctx: PrintContext, opts: PrintOptions, bp: number, le
       break;
     case 135:
       ctx.out(`, who has ${a6(ctx, bp + 8)}`);
+      if (opts.verbose > 0 && !ndOptions(ctx, opts, bp + 24, length - 24)) {
+        ctx.printTrunc();
+        return;
+      }
       break;
     case 136:
       ctx.out(`, tgt is ${a6(ctx, bp + 8)}`);
+      if (opts.verbose > 0) {
+        const f = ctx.u32(bp + 4);
+        const names: string[] = [];
+        if (f & 0x80000000) names.push('router');
+        if (f & 0x40000000) names.push('solicited');
+        if (f & 0x20000000) names.push('override');
+        ctx.out(`, Flags [${names.length ? names.join(', ') : 'none'}]`);
+        if (!ndOptions(ctx, opts, bp + 24, length - 24)) {
+          ctx.printTrunc();
+          return;
+        }
+      }
       break;
     case 133:
+      if (opts.verbose > 0 && !ndOptions(ctx, opts, bp + 8, length - 8)) {
+        ctx.printTrunc();
+        return;
+      }
+      break;
+    case 143:
+      mldv2Report(ctx, opts, bp, length);
+      break;
     case 134:
     case 137:
       break;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { CLI } from './helpers/paths.js';
+import { CLI } from '../helpers/paths.js';
 
 test('an unknown command gets a one-line error and a non-zero exit', () => {
   const r = spawnSync(process.execPath, [CLI, 'no-such-command'], { encoding: 'utf8' });
