@@ -68,3 +68,31 @@ test('timestamps: default, epoch, date, deltas with borrow and sign, day wrap, n
   assert.equal(none.format(5, 0), '');
   assert.equal(def.format(0x80000000, 0), '[Error converting time] ');
 });
+
+test('the printer never throws: random frames and mutated real packets, every flag set', async () => {
+  const fc = (await import('fast-check')).default;
+  const { readFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { REPO_ROOT } = await import('../helpers/paths.js');
+  const { readCapture } = await import('../../src/trace/read-capture.js');
+  const { TcpdumpPrinter } = await import('../../src/trace/print/printer.js');
+  const { defaultPrintOptions } = await import('../../src/trace/print/options.js');
+  const real = readCapture(readFileSync(join(REPO_ROOT, 'test/fixtures/kernel/hping-flags.pcap'))).records.map((r) => r.data);
+  const optionSets = [{}, { verbose: 1 }, { verbose: 2 }, { quiet: true }, { absoluteSeq: true, Xflag: 1 }, { linkHeader: true, xflag: 2 }, { Aflag: 1 }];
+  const frame = fc.oneof(
+    fc.uint8Array({ maxLength: 120 }),
+    fc.tuple(fc.constantFrom(...real), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 6 }), fc.nat()).map(([pkt, edits, cut]) => {
+      const b = Uint8Array.from(pkt);
+      for (const [i, v] of edits) b[i % b.length] = v;
+      return b.subarray(0, 1 + (cut % b.length));
+    }),
+  );
+  fc.assert(
+    fc.property(frame, fc.constantFrom(0, 1, 101, 113, 228, 229, 276, 108), fc.constantFrom(...optionSets), (data, linktype, o) => {
+      const p = new TcpdumpPrinter(defaultPrintOptions(o));
+      const text = p.print({ tsSec: 1, tsNsec: 0, nanoPrecision: false, linktype, len: data.length, data, interfaceId: 0 });
+      return text.endsWith('\n');
+    }),
+    { numRuns: 3000 },
+  );
+});

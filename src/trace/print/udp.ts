@@ -4,6 +4,7 @@
 import { cksumResult, cksumShouldBe, hex4, sumBytes, type PrintContext } from './context.js';
 import { dstString, pseudoHeaderAcc, srcString, type IpInfo } from './ipinfo.js';
 import type { PrintOptions } from './options.js';
+import { dnsQueryPrint } from './dns.js';
 
 function addrs(ctx: PrintContext, ip: IpInfo, sport: number, dport: number): void {
   if (ip.headerProtocol === 17) {
@@ -58,6 +59,11 @@ export function udpPrint(ctx: PrintContext, opts: PrintOptions, bp: number, leng
     } else if (ip.version === 6 && ctx.has(cp, length)) {
       note(ctx, ip, bp, length + 8, ctx.u16(bp + 6));
     }
+  }
+  if (!opts.quiet && (sport === 53 || dport === 53)) {
+    ctx.protocol = 'domain';
+    if (dnsQueryPrint(ctx, cp, length)) return;
+    ctx.protocol = 'udp';
   }
   if (ulen > length && !fragmented) ctx.out(`UDP, bad length ${ulen} > ${length}`);
   else ctx.out(`UDP, length ${ulen}`);
