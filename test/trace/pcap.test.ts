@@ -79,6 +79,17 @@ test('incl_len above snaplen: only snaplen bytes are kept and the rest skipped',
   assert.deepEqual([...f.records[0]!.data], [...pattern(10)]);
   assert.equal(f.records[0]!.len, 1514);
   assert.deepEqual([...f.records[1]!.data], [100, 101, 102, 103]);
+  // At the edge: exactly snaplen is kept whole, one more is cut.
+  const edge = readPcap(
+    concat(pcapHeader({ le: false, magic: NSEC, snaplen: 10, linktype: 1 }), pcapRecord(false, 1, 0, pattern(10)), pcapRecord(false, 2, 0, pattern(11))),
+  );
+  assert.deepEqual(
+    edge.records.map((r) => [r.len, r.data.length]),
+    [
+      [10, 10],
+      [11, 10],
+    ],
+  );
 });
 
 test('incl_len above 262144 is an error naming the record', () => {
