@@ -66,7 +66,11 @@ export const ETHERTYPE_8021Q_9200 = 0x9200;
 
 /** BSD loopback address families (the NULL/LOOP 4-byte header). */
 export const BSD_AF_INET = 2;
-/** Linux AF_INET6. */
+/**
+ * Linux AF_INET6. tcpdump 4.99.3 does not treat it as IPv6 on NULL/LOOP
+ * links (it prints the header and a hex dump); it is read as IPv6 here, and a
+ * printer that must match tcpdump can check `af` itself.
+ */
 export const AF_INET6_LINUX = 10;
 /** AF_INET6 on NetBSD, OpenBSD and BSD/OS. */
 export const BSD_AF_INET6_BSD = 24;
