@@ -1,0 +1,73 @@
+// The shared checksum helpers against the test's own reference sum.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { fold, incrementalUpdate, internetChecksum, onesComplementSum, pseudoHeaderSum } from '../../src/wire/checksum.js';
+import { bytes, hex, pseudoV4, pseudoV6, refChecksum, refSum } from './ref.js';
+
+test('RFC 1071 §3 example: the sum of 0001 f203 f4f5 f6f7 is 0xddf2', () => {
+  const b = hex('0001 f203 f4f5 f6f7');
+  assert.equal(onesComplementSum(b), 0xddf2);
+  assert.equal(internetChecksum(b), 0x220d);
+});
+
+test('an odd trailing byte is padded with zero', () => {
+  assert.equal(onesComplementSum(bytes(0x12, 0x34, 0x56)), 0x1234 + 0x5600);
+});
+
+test('property: sums over any range agree with the reference', () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 200 }), fc.nat(), fc.nat(), fc.integer({ min: 0, max: 0xffff }), (b, x, y, initial) => {
+      const start = b.length === 0 ? 0 : x % (b.length + 1);
+      const end = start + (b.length - start === 0 ? 0 : y % (b.length - start + 1));
+      const expected = refSum(bytes(initial >> 8, initial & 0xff), b.subarray(start, end));
+      // 0 and 0xffff are the same one's-complement value; the reference can only produce 0 for all-zero input.
+      const got = onesComplementSum(b, start, end, initial);
+      assert.equal(got % 0xffff, expected % 0xffff);
+    }),
+    { numRuns: 2000 },
+  );
+});
+
+test('property: pseudo-header sums match explicit IPv4 and IPv6 pseudo-headers', () => {
+  fc.assert(
+    fc.property(
+      fc.uint8Array({ minLength: 4, maxLength: 4 }),
+      fc.uint8Array({ minLength: 4, maxLength: 4 }),
+      fc.integer({ min: 0, max: 255 }),
+      fc.integer({ min: 0, max: 0xffff }),
+      (s, d, proto, len) => {
+        assert.equal(pseudoHeaderSum(s, d, proto, len) % 0xffff, refSum(pseudoV4(s, d, proto, len)) % 0xffff);
+      },
+    ),
+  );
+  fc.assert(
+    fc.property(
+      fc.uint8Array({ minLength: 16, maxLength: 16 }),
+      fc.uint8Array({ minLength: 16, maxLength: 16 }),
+      fc.integer({ min: 0, max: 255 }),
+      fc.integer({ min: 0, max: 0xffffffff }),
+      (s, d, nh, len) => {
+        assert.equal(pseudoHeaderSum(s, d, nh, len) % 0xffff, refSum(pseudoV6(s, d, nh, len)) % 0xffff);
+      },
+    ),
+  );
+});
+
+test('property: the incremental update equals recomputing (RFC 1624)', () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ minLength: 2, maxLength: 60 }), fc.nat(), fc.integer({ min: 0, max: 0xffff }), (b0, at, word) => {
+      const b = b0.length % 2 === 0 ? b0 : b0.subarray(0, b0.length - 1);
+      const i = 2 * (at % (b.length / 2));
+      const before = refChecksum(b);
+      const old = (b[i]! << 8) | b[i + 1]!;
+      const after = b.slice();
+      after[i] = word >> 8;
+      after[i + 1] = word & 0xff;
+      // Compared as one's-complement values: 0x0000 and 0xffff both stand for zero.
+      assert.equal(incrementalUpdate(before, old, word) % 0xffff, refChecksum(after) % 0xffff);
+    }),
+    { numRuns: 2000 },
+  );
+  assert.equal(fold(0x1ffff), 1);
+});
