@@ -1,0 +1,1331 @@
+// One TCP connection: the TCB and the state machine of RFC 9293 §3.10,
+// sans-IO (DESIGN rule 1). Every entry point takes `now` (µs); what to send
+// is drained with pollTransmit(), what happened with pollEvent(), and the
+// driver calls onTimer() at nextDeadline().
+//
+// Beyond RFC 9293: RFC 5961 (challenge ACKs, RST/SYN in window), RFC 6298
+// (RTO), RFC 7323 (window scale, timestamps, PAWS), RFC 2018 (SACK blocks in
+// our ACKs), RFC 5681/6582 (slow start, congestion avoidance, fast
+// retransmit/NewReno), RFC 1122 §4.2.3.6 (keepalive) and §4.2.2.17 (zero
+// window probes), RFC 896 (Nagle).
+
+import { ACK, FIN, PSH, RST, SYN, type Segment, type SackBlock } from '../wire/tcp-types.js';
+import type { TcpConfig } from './config.js';
+import type { ConnEvent, Connection, FourTuple, IcmpSignal, TcpErrorCode, TcpState } from './types.js';
+import { seqAdd, seqSub, seqDiff, seqLt, seqLe, seqGt, seqGe, seqMin, seqInWindow } from './seq.js';
+import { RtoEstimator } from './rto.js';
+import {
+  buildDataOptions,
+  buildSynOptions,
+  DEFAULT_MSS_IPV4,
+  DEFAULT_MSS_IPV6,
+  findTimestamp,
+  maxSackBlocks,
+  MIN_PEER_MSS,
+  negotiate,
+  parseSynOptions,
+  TS_OPTION_SPACE,
+  windowShiftFor,
+} from './options.js';
+import { SendBuffer } from './send-buffer.js';
+import { RecvBuffer } from './recv-buffer.js';
+
+export interface OpenOptions {
+  config: TcpConfig;
+  tuple: FourTuple;
+  /** Our initial send sequence number (see IsnGenerator). */
+  iss: number;
+  now: number;
+  /** our MSS from the interface MTU */
+  mss: number;
+  /**
+   * Offset added to our timestamp clock (RFC 7323 §5.4 recommends a random
+   * one per connection). Defaults to a value mixed from `iss`.
+   */
+  tsOffset?: number;
+}
+
+/** Counters of one connection. */
+export interface TcpStats {
+  segmentsIn: number;
+  segmentsOut: number;
+  /** Payload bytes delivered in order to the receive buffer. */
+  bytesIn: number;
+  /** Payload bytes transmitted, retransmissions included. */
+  bytesOut: number;
+  /** Segments sent again (RTO, fast retransmit, go-back-N). */
+  retransmits: number;
+  /** Retransmission timer expiries. */
+  timeouts: number;
+  fastRetransmits: number;
+  dupAcksIn: number;
+  /** RFC 5961 challenge ACKs sent. */
+  challengeAcks: number;
+  outOfOrderIn: number;
+  /** Segments dropped by PAWS (RFC 7323 §5). */
+  pawsDrops: number;
+  resetsIn: number;
+  resetsOut: number;
+  windowProbes: number;
+  keepaliveProbes: number;
+}
+
+/** What the two SYNs negotiated. */
+export interface NegotiatedOptions {
+  /** Payload bytes per full segment we send (MSS less the options every segment carries). */
+  mss: number;
+  sndWscale: number;
+  rcvWscale: number;
+  sackOk: boolean;
+  tsOk: boolean;
+}
+
+const EMPTY = new Uint8Array(0);
+const SECOND = 1_000_000;
+/** RFC 6298 §5.7: RTO when data starts after a retransmitted SYN without an RTT sample. */
+const RTO_FALLBACK = 3 * SECOND;
+/** RFC 7323 §5.5: TS.Recent is invalid after 24 days of idleness. */
+const PAWS_IDLE = 24 * 24 * 3600 * SECOND;
+
+function mix32(x: number): number {
+  let h = Math.imul(x ^ 0x9e3779b9, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+export class TcpConnection implements Connection {
+  readonly tuple: FourTuple;
+  readonly stats: TcpStats = {
+    segmentsIn: 0,
+    segmentsOut: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    retransmits: 0,
+    timeouts: 0,
+    fastRetransmits: 0,
+    dupAcksIn: 0,
+    challengeAcks: 0,
+    outOfOrderIn: 0,
+    pawsDrops: 0,
+    resetsIn: 0,
+    resetsOut: 0,
+    windowProbes: 0,
+    keepaliveProbes: 0,
+  };
+
+  private readonly cfg: TcpConfig;
+  /** Opened by a LISTEN socket (openPassive) rather than by connect. */
+  private readonly passive: boolean;
+  private st: TcpState = 'CLOSED';
+  /** 'closed' has been emitted; the connection does nothing more. */
+  private done = false;
+  private lastNow: number;
+
+  // RFC 9293 §3.3.1 send sequence variables. sndNxt is the next sequence
+  // number to send; after a timeout it goes back to sndUna (go-back-N) while
+  // sndMax remembers the highest ever sent (what RFC 9293 calls SND.NXT in
+  // its acceptability tests).
+  private readonly issV: number;
+  private sndUnaV: number;
+  private sndNxtV: number;
+  private sndMax: number;
+  private sndWndV = 0;
+  private sndWl1 = 0;
+  private sndWl2 = 0;
+  private maxSndWnd = 0;
+
+  // Receive sequence variables.
+  private irsV = 0;
+  private rcvNxtV = 0;
+  /** Right edge of the window we last advertised (RCV.NXT + RCV.WND then). */
+  private rcvAdv = 0;
+  private lastAckSent = 0;
+
+  // Options.
+  private readonly advMss: number;
+  private sendLimit: number;
+  private readonly ourWscale: number | undefined;
+  private sndMss: number;
+  private sndWscale = 0;
+  private rcvWscale = 0;
+  private wscaleOk = false;
+  private sackOk = false;
+  private tsOk = false;
+  private tsRecent = 0;
+  private tsRecentAt: number | undefined;
+  private readonly tsOffset: number;
+
+  // Buffers. Data byte k of the send buffer has sequence number bufSeq + k.
+  private readonly sndBuf: SendBuffer;
+  private bufSeq: number;
+  private readonly rcvBuf: RecvBuffer;
+  private rcvMss: number;
+  private lastOooSeq = 0;
+  private writeBlocked = false;
+
+  // FIN bookkeeping.
+  private finQueued = false;
+  private finSeq = 0;
+  private finSent = false;
+  private rcvFinSeq: number | undefined;
+  private finReceived = false;
+  /** close() was called: the application reads no more (RFC 1122 §4.2.2.13). */
+  private userClosed = false;
+
+  // Timers (absolute µs, Infinity when off).
+  private rtxAt = Infinity;
+  private persistAt = Infinity;
+  private kaAt = Infinity;
+  private dackAt = Infinity;
+  /** TIME_WAIT expiry or the FIN_WAIT_2 timeout. */
+  private closeAt = Infinity;
+
+  // Retransmission.
+  private readonly rtoEst: RtoEstimator;
+  private nRtx = 0;
+  private rttSeq: number | undefined;
+  private rttStart = 0;
+  private softError: TcpErrorCode | undefined;
+
+  // Persist timer.
+  private persistShift = 0;
+  private persistProbes = 0;
+
+  // Congestion control (RFC 5681, RFC 6582).
+  private cwndV: number;
+  private ssthreshV = 0x7fffffff;
+  private dupAcks = 0;
+  private inRecovery = false;
+  private recover: number;
+
+  // ACK generation.
+  private ackNow = false;
+  private unackedBytes = 0;
+
+  // Keepalive (RFC 1122 §4.2.3.6).
+  private keepAlive = false;
+  private kaIdle: number;
+  private kaProbes = 0;
+  private lastRcvAt: number;
+
+  private noDelay: boolean;
+
+  private readonly outQ: Segment[] = [];
+  private readonly evQ: ConnEvent[] = [];
+
+  private constructor(o: OpenOptions, passive: boolean) {
+    this.cfg = { ...o.config };
+    this.tuple = {
+      localAddr: Uint8Array.from(o.tuple.localAddr),
+      localPort: o.tuple.localPort,
+      remoteAddr: Uint8Array.from(o.tuple.remoteAddr),
+      remotePort: o.tuple.remotePort,
+    };
+    this.passive = passive;
+    this.lastNow = o.now;
+    this.issV = o.iss >>> 0;
+    this.sndUnaV = this.issV;
+    this.sndNxtV = this.issV;
+    this.sndMax = this.issV;
+    this.bufSeq = seqAdd(this.issV, 1);
+    this.recover = this.issV;
+    this.advMss = this.cfg.mss > 0 ? this.cfg.mss : o.mss;
+    this.sendLimit = Math.min(o.mss, this.advMss);
+    this.ourWscale = this.cfg.windowScaling ? windowShiftFor(this.cfg.rcvBuf) : undefined;
+    this.sndMss = Math.min(this.sendLimit, this.defaultMss());
+    this.rcvMss = Math.min(this.advMss, DEFAULT_MSS_IPV4);
+    this.tsOffset = o.tsOffset !== undefined ? o.tsOffset >>> 0 : mix32(this.issV);
+    this.sndBuf = new SendBuffer(this.cfg.sndBuf);
+    this.rcvBuf = new RecvBuffer(this.cfg.rcvBuf);
+    this.rtoEst = new RtoEstimator(this.cfg);
+    this.cwndV = this.cfg.initialWindowSegments * this.sndMss;
+    this.kaIdle = this.cfg.keepaliveIdle;
+    this.lastRcvAt = o.now;
+    this.noDelay = !this.cfg.nagle;
+  }
+
+  /** connect(): CLOSED → SYN_SENT, the SYN is queued for pollTransmit. */
+  static openActive(o: OpenOptions): TcpConnection {
+    const c = new TcpConnection(o, false);
+    c.setState('SYN_SENT', o.now);
+    c.sendSyn(o.now);
+    c.rttSeq = c.issV;
+    c.rttStart = o.now;
+    c.sndNxtV = c.sndMax = seqAdd(c.issV, 1);
+    c.rtxAt = c.at(o.now + c.rtoEst.rto);
+    return c;
+  }
+
+  /**
+   * A LISTEN socket accepted `syn`: LISTEN → SYN_RECEIVED, the SYN-ACK is
+   * queued. `syn` must carry SYN and neither ACK nor RST (the listener
+   * answers those itself, see resetFor). Data on the SYN is not accepted; the
+   * peer sends it again.
+   */
+  static openPassive(o: OpenOptions & { syn: Segment }): TcpConnection {
+    const syn = o.syn;
+    if ((syn.flags & SYN) === 0 || (syn.flags & (ACK | RST)) !== 0) {
+      throw new RangeError('openPassive needs a segment with SYN and without ACK or RST');
+    }
+    const c = new TcpConnection(o, true);
+    c.st = 'LISTEN';
+    c.acceptSyn(syn, o.now);
+    c.sndWl2 = c.issV;
+    c.setState('SYN_RECEIVED', o.now);
+    c.sendSynAck(o.now);
+    c.rttSeq = c.issV;
+    c.rttStart = o.now;
+    c.sndNxtV = c.sndMax = seqAdd(c.issV, 1);
+    c.rtxAt = c.at(o.now + c.rtoEst.rto);
+    return c;
+  }
+
+  // ---------------------------------------------------------------- getters
+
+  get state(): TcpState {
+    return this.st;
+  }
+  get iss(): number {
+    return this.issV;
+  }
+  get irs(): number {
+    return this.irsV;
+  }
+  get sndUna(): number {
+    return this.sndUnaV;
+  }
+  get sndNxt(): number {
+    return this.sndNxtV;
+  }
+  /** The peer's window in bytes (already scaled). */
+  get sndWnd(): number {
+    return this.sndWndV;
+  }
+  get rcvNxt(): number {
+    return this.rcvNxtV;
+  }
+  /** The receive window last advertised, as seen from RCV.NXT now. */
+  get rcvWnd(): number {
+    return this.rcvWndNow();
+  }
+  /** The current retransmission timeout, backoff included (µs). */
+  get rto(): number {
+    return this.rtoEst.rto;
+  }
+  /** Smoothed RTT (µs), undefined before the first sample. */
+  get srtt(): number | undefined {
+    return this.rtoEst.srtt;
+  }
+  get cwnd(): number {
+    return this.cwndV;
+  }
+  get ssthresh(): number {
+    return this.ssthreshV;
+  }
+  get negotiated(): NegotiatedOptions {
+    return { mss: this.sndMss, sndWscale: this.sndWscale, rcvWscale: this.rcvWscale, sackOk: this.sackOk, tsOk: this.tsOk };
+  }
+  get readableLength(): number {
+    return this.rcvBuf.readable;
+  }
+  get writableLength(): number {
+    return this.canQueueData() ? this.sndBuf.free : 0;
+  }
+
+  // ------------------------------------------------------------ driver API
+
+  nextDeadline(): number {
+    if (this.done) return Infinity;
+    return Math.min(this.rtxAt, this.persistAt, this.kaAt, this.dackAt, this.closeAt);
+  }
+
+  pollTransmit(): Segment | undefined {
+    return this.outQ.shift();
+  }
+
+  pollEvent(): ConnEvent | undefined {
+    return this.evQ.shift();
+  }
+
+  onSegment(seg: Segment, now: number): void {
+    this.lastNow = now;
+    if (this.done) return;
+    this.stats.segmentsIn++;
+    if (this.st === 'SYN_SENT') this.synSentSegment(seg, now);
+    else if (this.st !== 'CLOSED' && this.st !== 'LISTEN') this.otherSegment(seg, now);
+    this.output(now);
+  }
+
+  onTimer(now: number): void {
+    this.lastNow = now;
+    if (this.done) return;
+    if (this.closeAt <= now) {
+      // TIME_WAIT ran out (RFC 9293 §3.10.8), or the FIN_WAIT_2 timeout of a
+      // closed connection whose peer never sent its FIN.
+      this.closeAt = Infinity;
+      this.terminate(now, undefined);
+      return;
+    }
+    if (this.rtxAt <= now) {
+      this.rtxAt = Infinity;
+      this.retransmitTimeout(now);
+      if (this.done) return;
+    }
+    if (this.persistAt <= now) {
+      this.persistAt = Infinity;
+      this.persistTimeout(now);
+      if (this.done) return;
+    }
+    if (this.kaAt <= now) {
+      this.kaAt = Infinity;
+      this.keepaliveTimeout(now);
+      if (this.done) return;
+    }
+    if (this.dackAt <= now) {
+      this.dackAt = Infinity;
+      this.ackNow = true;
+    }
+    this.output(now);
+  }
+
+  // -------------------------------------------------------- user interface
+
+  /**
+   * Queue bytes (copied). Returns how many were taken; 0 once the sending
+   * side is shut down or the connection is closed (the API layer turns that
+   * into EPIPE).
+   */
+  send(data: Uint8Array, now: number): number {
+    this.lastNow = now;
+    if (!this.canQueueData()) return 0;
+    const n = this.sndBuf.write(data);
+    if (n < data.length) this.writeBlocked = true;
+    this.output(now);
+    return n;
+  }
+
+  /** Take up to `max` in-order bytes. `now` stamps a window update if the read opens the window (defaults to the last time seen). */
+  read(max?: number, now?: number): Uint8Array | null {
+    const data = this.rcvBuf.read(max);
+    if (data === null) return null;
+    const t = now ?? this.lastNow;
+    this.lastNow = Math.max(this.lastNow, t);
+    if (!this.done && !this.finReceived && (this.st === 'ESTABLISHED' || this.st === 'FIN_WAIT_1' || this.st === 'FIN_WAIT_2')) {
+      // Window update when the read at least doubles the window the peer
+      // sees (receiver SWS avoidance, RFC 9293 §3.8.6.2.2, decides the size).
+      const remaining = this.rcvWndNow();
+      const would = this.windowToAdvertise();
+      if (would > remaining && would >= 2 * remaining) {
+        this.ackNow = true;
+        this.output(t);
+      }
+    }
+    return data;
+  }
+
+  shutdown(now: number): void {
+    this.lastNow = now;
+    if (this.done) return;
+    switch (this.st) {
+      case 'SYN_SENT':
+      case 'SYN_RECEIVED':
+      case 'ESTABLISHED':
+      case 'CLOSE_WAIT':
+        this.queueFin(now);
+        break;
+      default:
+        return;
+    }
+    this.output(now);
+  }
+
+  close(now: number): void {
+    this.lastNow = now;
+    if (this.done) return;
+    this.userClosed = true;
+    switch (this.st) {
+      case 'SYN_SENT':
+        // RFC 9293 §3.10.4: CLOSE in SYN-SENT deletes the TCB.
+        this.terminate(now, undefined);
+        return;
+      case 'SYN_RECEIVED':
+      case 'ESTABLISHED':
+      case 'CLOSE_WAIT':
+      case 'FIN_WAIT_1':
+      case 'FIN_WAIT_2':
+        if (this.rcvBuf.readable > 0) {
+          // RFC 1122 §4.2.2.13: closing with unread data tells the peer with a RST.
+          this.sendReset(this.sndNxtV, now);
+          this.terminate(now, undefined);
+          return;
+        }
+        this.queueFin(now);
+        if (this.st === 'FIN_WAIT_2' && this.closeAt === Infinity) this.closeAt = this.at(now + this.cfg.finTimeout);
+        break;
+      default:
+        return;
+    }
+    this.output(now);
+  }
+
+  abort(now: number): void {
+    this.lastNow = now;
+    if (this.done) return;
+    switch (this.st) {
+      case 'SYN_RECEIVED':
+      case 'ESTABLISHED':
+      case 'FIN_WAIT_1':
+      case 'FIN_WAIT_2':
+      case 'CLOSE_WAIT':
+        // RFC 9293 §3.10.5: <SEQ=SND.NXT><CTL=RST>.
+        this.sendReset(this.sndNxtV, now);
+        break;
+      default:
+        break;
+    }
+    this.terminate(now, undefined);
+  }
+
+  setNoDelay(noDelay: boolean): void {
+    this.noDelay = noDelay;
+    if (noDelay && !this.done) this.output(this.lastNow);
+  }
+
+  setKeepAlive(enable: boolean, idle?: number, now?: number): void {
+    if (now !== undefined) this.lastNow = Math.max(this.lastNow, now);
+    this.keepAlive = enable;
+    if (idle !== undefined && idle > 0) this.kaIdle = idle;
+    this.kaProbes = 0;
+    this.armKeepalive(Math.max(this.lastRcvAt, now ?? this.lastRcvAt));
+  }
+
+  onIcmp(signal: IcmpSignal, now: number): void {
+    this.lastNow = now;
+    if (this.done) return;
+    if (signal.kind === 'mtu') {
+      // RFC 1191 / RFC 8201: shrink the segment size and resend what no
+      // longer fits.
+      const ipHeader = this.tuple.localAddr.length === 16 ? 40 : 20;
+      const limit = Math.max(signal.mtu - ipHeader - 20, MIN_PEER_MSS);
+      if (limit < this.sendLimit) {
+        this.sendLimit = limit;
+        const mss = Math.max(1, limit - (this.tsOk ? TS_OPTION_SPACE : 0));
+        if (mss < this.sndMss) {
+          this.sndMss = mss;
+          if (this.isSynchronized() && seqLt(this.sndUnaV, this.sndMax)) {
+            this.sndNxtV = this.sndUnaV;
+            this.rttSeq = undefined;
+          }
+        }
+      }
+    } else if (signal.kind === 'hard' && (this.st === 'SYN_SENT' || (this.st === 'SYN_RECEIVED' && !this.passive))) {
+      // RFC 1122 §4.2.3.9 / RFC 5461: a hard error aborts a connection attempt.
+      this.terminate(now, signal.code);
+      return;
+    } else {
+      // Soft errors are remembered and reported if the connection times out.
+      this.softError = signal.code;
+    }
+    this.output(now);
+  }
+
+  // ------------------------------------------------------- segment arrival
+
+  /** RFC 9293 §3.10.7.3: SYN-SENT. */
+  private synSentSegment(seg: Segment, now: number): void {
+    const hasAck = (seg.flags & ACK) !== 0;
+    // First: the ACK must acknowledge our SYN: ISS < SEG.ACK ≤ SND.NXT.
+    if (hasAck && (seqLe(seg.ack, this.issV) || seqGt(seg.ack, this.sndMax))) {
+      // An old duplicate SYN-ACK (RFC 9293 §3.5 figure 9): <SEQ=SEG.ACK><CTL=RST>.
+      if ((seg.flags & RST) === 0) this.sendReset(seg.ack, now);
+      return;
+    }
+    if ((seg.flags & RST) !== 0) {
+      // Acceptable only with an acceptable ACK (RFC 9293; RFC 5961 §3.2).
+      if (hasAck) {
+        this.stats.resetsIn++;
+        this.terminate(now, 'ECONNREFUSED');
+      }
+      return;
+    }
+    if ((seg.flags & SYN) === 0) return;
+    this.lastRcvAt = now;
+    this.acceptSyn(seg, now);
+    if (hasAck) {
+      this.sndWl2 = seg.ack;
+      this.newAck(seg.ack, this.tsOk ? findTimestamp(seg.options) : undefined, now);
+      this.setState('ESTABLISHED', now);
+      if (this.finQueued) this.setState('FIN_WAIT_1', now);
+      this.ackNow = true;
+      // Data on a SYN-ACK goes on as in ESTABLISHED (sixth step onwards).
+      this.processText(seqAdd(seg.seq, 1), seg.payload, now);
+      if (!this.done && (seg.flags & FIN) !== 0) this.rcvFinSeq = seqAdd(seg.seq, 1 + seg.payload.length);
+      this.maybeFin(now);
+    } else {
+      // Simultaneous open (RFC 9293 §3.5 figure 8): SYN_RECEIVED, answer
+      // with SYN-ACK. It repeats our SYN, so it is a retransmission (Karn).
+      this.sndWl2 = this.issV;
+      this.setState('SYN_RECEIVED', now);
+      this.rttSeq = undefined;
+      this.sendSynAck(now);
+    }
+  }
+
+  /** Take the peer's SYN: IRS, RCV.NXT, the window, and option negotiation. */
+  private acceptSyn(seg: Segment, now: number): void {
+    this.irsV = seg.seq >>> 0;
+    this.rcvNxtV = seqAdd(seg.seq, 1);
+    this.rcvAdv = this.rcvNxtV;
+    this.lastAckSent = this.rcvNxtV;
+    const peer = parseSynOptions(seg.options);
+    const n = negotiate(
+      {
+        mss: this.advMss,
+        sendLimit: this.sendLimit,
+        wscale: this.ourWscale,
+        sack: this.cfg.sack,
+        timestamps: this.cfg.timestamps,
+        defaultMss: this.defaultMss(),
+      },
+      peer,
+    );
+    this.wscaleOk = n.wscaleOk;
+    this.sndWscale = n.sndWscale;
+    this.rcvWscale = n.rcvWscale;
+    this.sackOk = n.sackOk;
+    this.tsOk = n.tsOk;
+    this.sndMss = Math.max(1, n.sndMss - (this.tsOk ? TS_OPTION_SPACE : 0));
+    this.cwndV = this.cfg.initialWindowSegments * this.sndMss;
+    if (this.tsOk && peer.ts !== undefined) {
+      this.tsRecent = peer.ts.val;
+      this.tsRecentAt = now;
+    }
+    // RFC 7323 §2.2: the window of a SYN is never scaled.
+    this.sndWndV = seg.window;
+    this.maxSndWnd = seg.window;
+    this.sndWl1 = seg.seq >>> 0;
+  }
+
+  /** RFC 9293 §3.10.7.4: SYN-RECEIVED and the synchronized states. */
+  private otherSegment(seg: Segment, now: number): void {
+    let flags = seg.flags;
+    this.lastRcvAt = now;
+    if (this.keepAlive) {
+      this.kaProbes = 0;
+      this.armKeepalive(now);
+    }
+
+    // Second (done first, as RFC 5961 §3.2 words it): RST.
+    if ((flags & RST) !== 0) {
+      this.processRst(seg, now);
+      return;
+    }
+
+    const ts = this.tsOk ? findTimestamp(seg.options) : undefined;
+    // RFC 7323 §5.3 R1 (PAWS): an older timestamp than TS.Recent means an old duplicate.
+    if (ts !== undefined && this.tsRecentAt !== undefined && now - this.tsRecentAt < PAWS_IDLE && seqLt(ts.val, this.tsRecent)) {
+      this.stats.pawsDrops++;
+      this.ackNow = true;
+      return;
+    }
+
+    let segSeq = seg.seq >>> 0;
+    // Fourth: SYN.
+    if ((flags & SYN) !== 0) {
+      if (this.st === 'SYN_RECEIVED' && segSeq === this.irsV) {
+        if ((flags & ACK) === 0) {
+          // The peer repeats its SYN: our SYN-ACK was lost or is late.
+          this.sendSynAck(now);
+          return;
+        }
+        // Simultaneous open: the peer's SYN-ACK repeats the SYN we have;
+        // only its ACK is new.
+        segSeq = seqAdd(segSeq, 1);
+        flags &= ~SYN;
+      } else {
+        // RFC 5961 §4.2: a SYN in a synchronized state draws a challenge ACK
+        // whatever its sequence number (a duplicate SYN-ACK after a lost
+        // third ACK gets the ACK it needs the same way).
+        this.challengeAck();
+        return;
+      }
+    }
+
+    // First: is the sequence number acceptable (RFC 9293 §3.10.7.4 table)?
+    let payload = seg.payload;
+    let fin = (flags & FIN) !== 0;
+    const rcvWnd = this.rcvWndNow();
+    if (!this.acceptable(segSeq, payload.length, fin, rcvWnd)) {
+      if (this.st === 'TIME_WAIT' && fin && seqAdd(segSeq, payload.length + 1) === this.rcvNxtV) {
+        // A retransmitted FIN: our last ACK was lost. ACK it again and
+        // restart the 2·MSL timer (RFC 9293 §3.10.7.4, eighth step).
+        this.closeAt = this.at(now + this.cfg.timeWait);
+      }
+      this.ackNow = true;
+      return;
+    }
+    // Trim what lies before RCV.NXT and beyond the window.
+    if (seqLt(segSeq, this.rcvNxtV)) {
+      const skip = seqSub(this.rcvNxtV, segSeq);
+      payload = payload.subarray(Math.min(skip, payload.length));
+      segSeq = this.rcvNxtV;
+    }
+    const room = Math.min(rcvWnd, this.rcvBuf.free);
+    if (payload.length > room) {
+      payload = payload.subarray(0, room);
+      fin = false;
+      this.ackNow = true;
+    }
+
+    // RFC 7323 §4.3: TS.Recent follows the segment that the last ACK covered.
+    if (ts !== undefined && seqLe(seg.seq, this.lastAckSent) && seqGe(ts.val, this.tsRecent)) {
+      this.tsRecent = ts.val;
+      this.tsRecentAt = now;
+    }
+
+    // Fifth: ACK.
+    if ((flags & ACK) === 0) return;
+    if (!this.processAck(seg, ts, now)) return;
+    if (this.done) return;
+
+    // Seventh: segment text.
+    if (!this.processText(segSeq, payload, now)) return;
+
+    // Eighth: FIN.
+    if (fin && this.rcvFinSeq === undefined && !this.finReceived) this.rcvFinSeq = seqAdd(segSeq, payload.length);
+    this.maybeFin(now);
+  }
+
+  /**
+   * RFC 9293 §3.10.7.4 acceptability test. A bare FIN exactly at RCV.NXT is
+   * taken even with a zero window: it needs no buffer space.
+   */
+  private acceptable(seq: number, dataLen: number, fin: boolean, wnd: number): boolean {
+    const len = dataLen + (fin ? 1 : 0);
+    if (len === 0) return wnd === 0 ? seq === this.rcvNxtV : seqInWindow(seq, this.rcvNxtV, wnd);
+    if (wnd === 0) return dataLen === 0 && seq === this.rcvNxtV;
+    return seqInWindow(seq, this.rcvNxtV, wnd) || seqInWindow(seqAdd(seq, len - 1), this.rcvNxtV, wnd);
+  }
+
+  /** RFC 5961 §3.2: exact RST resets, in-window RST draws a challenge ACK, others are dropped. */
+  private processRst(seg: Segment, now: number): void {
+    const seq = seg.seq >>> 0;
+    if (seq === this.rcvNxtV) {
+      this.stats.resetsIn++;
+      switch (this.st) {
+        case 'SYN_RECEIVED':
+          // A passive open goes back to LISTEN: for us, the half-open
+          // connection closes without an error (the listener stays).
+          this.terminate(now, this.passive ? undefined : 'ECONNREFUSED');
+          return;
+        case 'ESTABLISHED':
+        case 'FIN_WAIT_1':
+        case 'FIN_WAIT_2':
+        case 'CLOSE_WAIT':
+          this.terminate(now, this.userClosed ? undefined : 'ECONNRESET');
+          return;
+        default:
+          // CLOSING, LAST_ACK, TIME_WAIT: just close.
+          this.terminate(now, undefined);
+          return;
+      }
+    }
+    if (seqInWindow(seq, this.rcvNxtV, this.rcvWndNow())) this.challengeAck();
+  }
+
+  /** Fifth step; false when the segment must be dropped here. */
+  private processAck(seg: Segment, ts: { val: number; ecr: number } | undefined, now: number): boolean {
+    const ack = seg.ack >>> 0;
+    if (this.st === 'SYN_RECEIVED') {
+      if (!(seqLt(this.sndUnaV, ack) && seqLe(ack, this.sndMax))) {
+        // <SEQ=SEG.ACK><CTL=RST>
+        this.sendReset(ack, now);
+        return false;
+      }
+      this.newAck(ack, ts, now);
+      this.sndWndV = seg.window * 2 ** this.sndWscale;
+      this.maxSndWnd = Math.max(this.maxSndWnd, this.sndWndV);
+      this.sndWl1 = seg.seq >>> 0;
+      this.sndWl2 = ack;
+      this.setState('ESTABLISHED', now);
+      if (this.finQueued) this.setState('FIN_WAIT_1', now);
+      return true;
+    }
+    // RFC 5961 §5.2: acceptable ACKs lie in [SND.UNA − MAX.SND.WND, SND.NXT].
+    if (seqGt(ack, this.sndMax) || seqLt(ack, seqAdd(this.sndUnaV, -this.maxSndWnd))) {
+      this.ackNow = true;
+      return false;
+    }
+    this.persistProbes = 0;
+    const wnd = seg.window * 2 ** this.sndWscale;
+    const isDup =
+      ack === this.sndUnaV &&
+      seg.payload.length === 0 &&
+      (seg.flags & (SYN | FIN)) === 0 &&
+      wnd === this.sndWndV &&
+      seqLt(this.sndUnaV, this.sndMax);
+    if (seqGt(ack, this.sndUnaV)) this.newAck(ack, ts, now);
+    else if (isDup) this.dupAck(now);
+
+    // RFC 9293 §3.10.7.4: update the send window only from segments newer than the last update.
+    const seq = seg.seq >>> 0;
+    if (seqLt(this.sndWl1, seq) || (this.sndWl1 === seq && seqLe(this.sndWl2, ack))) {
+      const was = this.sndWndV;
+      this.sndWndV = wnd;
+      this.sndWl1 = seq;
+      this.sndWl2 = ack;
+      this.maxSndWnd = Math.max(this.maxSndWnd, wnd);
+      if (wnd > 0 && was === 0) {
+        this.persistShift = 0;
+        this.persistAt = Infinity;
+      }
+    }
+
+    const finAcked = this.finSent && seqGt(this.sndUnaV, this.finSeq);
+    switch (this.st) {
+      case 'FIN_WAIT_1':
+        if (finAcked) {
+          this.setState('FIN_WAIT_2', now);
+          if (this.userClosed) this.closeAt = this.at(now + this.cfg.finTimeout);
+        }
+        break;
+      case 'CLOSING':
+        if (finAcked) this.enterTimeWait(now);
+        break;
+      case 'LAST_ACK':
+        if (finAcked) {
+          this.terminate(now, undefined);
+          return false;
+        }
+        break;
+      default:
+        break;
+    }
+    return true;
+  }
+
+  /** SND.UNA < SEG.ACK ≤ SND.NXT: new data (or our SYN/FIN) acknowledged. */
+  private newAck(ack: number, ts: { val: number; ecr: number } | undefined, now: number): void {
+    const synAcked = this.sndUnaV === this.issV;
+    let sampled = false;
+    // RTT: a timestamp echo names the transmission (RFC 7323 §4.1);
+    // otherwise one timed segment at a time, never a retransmitted one (Karn).
+    if (ts !== undefined && ts.ecr !== 0) {
+      const ms = seqSub(this.tsNow(now), ts.ecr);
+      if (ms < 0x7fffffff) {
+        this.rtoEst.sample(ms * 1000);
+        sampled = true;
+      }
+    } else if (this.rttSeq !== undefined && seqGt(ack, this.rttSeq)) {
+      this.rtoEst.sample(now - this.rttStart);
+      sampled = true;
+    }
+    if (this.rttSeq !== undefined && seqGt(ack, this.rttSeq)) this.rttSeq = undefined;
+    if (synAcked && !sampled && this.nRtx > 0) this.rtoEst.fallback(RTO_FALLBACK);
+
+    const dataEnd = seqAdd(this.bufSeq, this.sndBuf.length);
+    const upto = seqMin(ack, dataEnd);
+    let acked = 0;
+    if (seqGt(upto, this.bufSeq)) {
+      acked = seqSub(upto, this.bufSeq);
+      this.sndBuf.consume(acked);
+      this.bufSeq = upto;
+    }
+    this.sndUnaV = ack;
+    if (seqLt(this.sndNxtV, ack)) this.sndNxtV = ack;
+    this.nRtx = 0;
+
+    // Congestion control.
+    if (this.inRecovery) {
+      if (seqGe(ack, this.recover)) {
+        // RFC 6582 §3.2 step 3: full ACK, deflate the window.
+        this.inRecovery = false;
+        this.cwndV = Math.max(Math.min(this.ssthreshV, seqSub(this.sndMax, this.sndUnaV) + this.sndMss), this.sndMss);
+      } else {
+        // Partial ACK: resend the next hole, deflate by what was acked.
+        this.retransmitHead(now);
+        this.cwndV = Math.max(this.cwndV - acked + this.sndMss, this.sndMss);
+      }
+    } else if (acked > 0) {
+      if (this.cwndV < this.ssthreshV) this.cwndV += Math.min(acked, this.sndMss); // slow start (RFC 5681 §3.1)
+      else this.cwndV += Math.max(1, Math.floor((this.sndMss * this.sndMss) / this.cwndV)); // congestion avoidance
+    }
+    this.dupAcks = 0;
+
+    // RFC 6298 §5.2/§5.3.
+    this.rtxAt = this.sndUnaV === this.sndMax ? Infinity : this.at(now + this.rtoEst.rto);
+    if (this.writeBlocked && acked > 0 && this.canQueueData()) {
+      this.writeBlocked = false;
+      this.evQ.push({ type: 'writable' });
+    }
+  }
+
+  /** RFC 5681 §3.2 fast retransmit on the third duplicate ACK; NewReno recovery (RFC 6582). */
+  private dupAck(now: number): void {
+    this.stats.dupAcksIn++;
+    this.dupAcks++;
+    if (this.inRecovery) {
+      this.cwndV += this.sndMss;
+      return;
+    }
+    if (this.dupAcks === 3 && seqGt(this.sndUnaV, this.recover)) {
+      const flight = seqSub(this.sndMax, this.sndUnaV);
+      this.ssthreshV = Math.max(Math.floor(flight / 2), 2 * this.sndMss);
+      this.recover = this.sndMax;
+      this.inRecovery = true;
+      this.stats.fastRetransmits++;
+      this.retransmitHead(now);
+      this.cwndV = this.ssthreshV + 3 * this.sndMss;
+    }
+  }
+
+  /** Seventh step; false when the connection was reset. */
+  private processText(seq: number, payload: Uint8Array, now: number): boolean {
+    if (payload.length === 0) return true;
+    if (this.st !== 'ESTABLISHED' && this.st !== 'FIN_WAIT_1' && this.st !== 'FIN_WAIT_2') return true;
+    if (this.finReceived) return true;
+    if (this.userClosed) {
+      // RFC 1122 §4.2.2.13: data after close() is lost; tell the peer.
+      this.sendReset(this.sndNxtV, now);
+      this.terminate(now, undefined);
+      return false;
+    }
+    if (this.rcvFinSeq !== undefined) {
+      // Nothing lies beyond the peer's FIN.
+      const beyond = seqDiff(seqAdd(seq, payload.length), this.rcvFinSeq);
+      if (beyond > 0) payload = payload.subarray(0, Math.max(0, payload.length - beyond));
+      if (payload.length === 0) return true;
+    }
+    const off = seqSub(seq, this.rcvNxtV);
+    const hadHoles = this.rcvBuf.hasOutOfOrder;
+    const advanced = this.rcvBuf.write(off, payload);
+    this.rcvMss = Math.max(this.rcvMss, Math.min(payload.length, this.advMss));
+    if (off > 0) {
+      // Out of order: an immediate duplicate ACK (RFC 5681 §4.2), with SACK.
+      this.stats.outOfOrderIn++;
+      this.lastOooSeq = seq;
+      this.ackNow = true;
+      return true;
+    }
+    if (advanced === 0) {
+      this.ackNow = true;
+      return true;
+    }
+    this.rcvNxtV = seqAdd(this.rcvNxtV, advanced);
+    this.stats.bytesIn += advanced;
+    this.evQ.push({ type: 'readable' });
+    this.unackedBytes += advanced;
+    if (hadHoles || this.cfg.delayedAck === 0 || this.unackedBytes >= 2 * this.rcvMss) {
+      // Filling a hole is acknowledged at once; otherwise at least every
+      // second full-sized segment (RFC 5681 §4.2, RFC 1122 §4.2.3.2).
+      this.ackNow = true;
+    } else if (this.dackAt === Infinity) {
+      this.dackAt = this.at(now + this.cfg.delayedAck);
+    }
+    return true;
+  }
+
+  /** Eighth step, once every byte before the peer's FIN is in. */
+  private maybeFin(now: number): void {
+    if (this.done || this.finReceived || this.rcvFinSeq === undefined || this.rcvFinSeq !== this.rcvNxtV) return;
+    switch (this.st) {
+      case 'ESTABLISHED':
+      case 'FIN_WAIT_1':
+      case 'FIN_WAIT_2':
+        break;
+      default:
+        return;
+    }
+    this.finReceived = true;
+    this.rcvNxtV = seqAdd(this.rcvNxtV, 1);
+    this.ackNow = true;
+    this.evQ.push({ type: 'eof' });
+    if (this.st === 'ESTABLISHED') {
+      this.setState('CLOSE_WAIT', now);
+    } else if (this.st === 'FIN_WAIT_1') {
+      // Our FIN not yet acknowledged (or FIN_WAIT_2 would have been entered by the ACK step).
+      this.setState('CLOSING', now);
+    } else {
+      this.enterTimeWait(now);
+    }
+  }
+
+  // ----------------------------------------------------------------- timers
+
+  private retransmitTimeout(now: number): void {
+    this.stats.timeouts++;
+    const synPhase = this.st === 'SYN_SENT' || this.st === 'SYN_RECEIVED';
+    const limit = this.st === 'SYN_RECEIVED' && this.passive ? this.cfg.synAckRetries : synPhase ? this.cfg.synRetries : this.cfg.retries2;
+    if (this.nRtx >= limit) {
+      if (this.st === 'SYN_RECEIVED' && this.passive) {
+        // The half-open connection was never accepted: it just goes away.
+        this.terminate(now, undefined);
+      } else {
+        this.terminate(now, this.userClosed ? undefined : (this.softError ?? 'ETIMEDOUT'));
+      }
+      return;
+    }
+    this.nRtx++;
+    this.rtoEst.backoff();
+    this.rttSeq = undefined;
+    if (this.st === 'SYN_SENT') {
+      this.stats.retransmits++;
+      this.sendSyn(now);
+    } else if (this.st === 'SYN_RECEIVED') {
+      this.stats.retransmits++;
+      this.sendSynAck(now);
+    } else {
+      // RFC 5681 §3.1 eq. 4: loss detected by the timer.
+      const flight = seqSub(this.sndMax, this.sndUnaV);
+      this.ssthreshV = Math.max(Math.floor(flight / 2), 2 * this.sndMss);
+      this.cwndV = this.sndMss;
+      this.inRecovery = false;
+      this.dupAcks = 0;
+      this.recover = this.sndMax;
+      // Go back N: resend from SND.UNA, the first segment even into a closed window.
+      this.sndNxtV = this.sndUnaV;
+      this.sendData(now, true);
+    }
+    this.rtxAt = this.at(now + this.rtoEst.rto);
+  }
+
+  /** Zero window probe (RFC 9293 §3.8.6.1, RFC 1122 §4.2.2.17) or the SWS override. */
+  private persistTimeout(now: number): void {
+    if (!this.isSynchronized() || !this.hasPending() || this.rtxAt !== Infinity) return;
+    if (this.persistProbes >= this.cfg.retries2) {
+      // Probes went unanswered: the peer is gone. Answers reset the count, so
+      // a peer that keeps its window shut is probed forever.
+      this.terminate(now, this.userClosed ? undefined : (this.softError ?? 'ETIMEDOUT'));
+      return;
+    }
+    if (this.sndWndV === 0) {
+      // <SEQ=SND.UNA−1><ACK=RCV.NXT>: out of window, so the peer answers with its window.
+      this.stats.windowProbes++;
+      this.persistProbes++;
+      this.emit(seqAdd(this.sndUnaV, -1), ACK, EMPTY, now);
+    } else {
+      this.sendData(now, true);
+    }
+    if (this.persistInterval() < this.cfg.persistMax) this.persistShift++;
+    if (this.rtxAt === Infinity) this.persistAt = this.at(now + this.persistInterval());
+  }
+
+  private keepaliveTimeout(now: number): void {
+    if (!this.keepAlive || !this.keepaliveState()) return;
+    if (seqLt(this.sndUnaV, this.sndMax) || this.hasPending()) {
+      // Busy: the retransmission or persist timer watches the peer.
+      this.kaAt = this.at(now + this.kaIdle);
+      return;
+    }
+    if (this.kaProbes >= this.cfg.keepaliveProbes) {
+      this.sendReset(this.sndNxtV, now);
+      this.terminate(now, this.userClosed ? undefined : 'ETIMEDOUT');
+      return;
+    }
+    // RFC 1122 §4.2.3.6: SEG.SEQ = SND.NXT − 1 with no data draws an ACK.
+    this.kaProbes++;
+    this.stats.keepaliveProbes++;
+    this.emit(seqAdd(this.sndUnaV, -1), ACK, EMPTY, now);
+    this.kaAt = this.at(now + this.cfg.keepaliveInterval);
+  }
+
+  private armKeepalive(from: number): void {
+    this.kaAt = this.keepAlive && this.keepaliveState() && !this.done ? this.at(from + (this.kaProbes === 0 ? this.kaIdle : this.cfg.keepaliveInterval)) : Infinity;
+  }
+
+  private keepaliveState(): boolean {
+    return this.st === 'ESTABLISHED' || this.st === 'CLOSE_WAIT' || this.st === 'FIN_WAIT_2';
+  }
+
+  private persistInterval(): number {
+    let v = this.rtoEst.base;
+    for (let i = 0; i < this.persistShift && v < this.cfg.persistMax; i++) v *= 2;
+    return Math.min(Math.max(v, this.cfg.persistMin), this.cfg.persistMax);
+  }
+
+  // ----------------------------------------------------------------- output
+
+  private output(now: number): void {
+    if (this.done) return;
+    if (this.canSendData()) this.sendData(now, false);
+    if (this.ackNow && this.st !== 'SYN_SENT' && this.st !== 'CLOSED' && this.st !== 'LISTEN') {
+      this.emit(this.sndNxtV, ACK, EMPTY, now);
+    }
+  }
+
+  /** Send what the windows, Nagle and SWS avoidance allow; `force` sends one segment regardless. */
+  private sendData(now: number, force: boolean): void {
+    for (;;) {
+      const dataEnd = seqAdd(this.bufSeq, this.sndBuf.length);
+      const unsent = seqLt(this.sndNxtV, dataEnd) ? seqSub(dataEnd, this.sndNxtV) : 0;
+      const finPending = this.finQueued && seqLe(this.sndNxtV, this.finSeq);
+      if (unsent === 0 && !finPending) break;
+      const flight = seqSub(this.sndNxtV, this.sndUnaV);
+      const wndLeft = this.sndWndV > flight ? this.sndWndV - flight : 0;
+      const cwndLeft = this.cwndV > flight ? this.cwndV - flight : 0;
+      let len = Math.min(unsent, this.sndMss, wndLeft, cwndLeft);
+      if (force && len === 0 && unsent > 0) len = Math.min(unsent, this.sndMss, Math.max(wndLeft, 1));
+      const fin = finPending && len === unsent && (force || flight + len < this.sndWndV);
+      if (len === 0 && !fin) break;
+      if (!force && len > 0 && len < this.sndMss && !fin) {
+        if (len < unsent) {
+          // Window- or cwnd-limited: sender SWS avoidance (RFC 9293 §3.8.6.2.1).
+          if (len < this.maxSndWnd / 2 || len < wndLeft) break;
+        } else if (!this.noDelay && flight > 0) {
+          // Nagle (RFC 896, RFC 1122 §4.2.3.4): one small segment in flight at a time.
+          break;
+        }
+      }
+      const seq = this.sndNxtV;
+      const payload = len > 0 ? this.sndBuf.copyOut(seqSub(seq, this.bufSeq), len) : EMPTY;
+      const last = seqAdd(seq, len) === dataEnd;
+      const retx = seqLt(seq, this.sndMax);
+      if (retx) this.stats.retransmits++;
+      this.emit(seq, ACK | (len > 0 && last ? PSH : 0) | (fin ? FIN : 0), payload, now);
+      this.stats.bytesOut += len;
+      this.sndNxtV = seqAdd(seq, len + (fin ? 1 : 0));
+      if (seqGt(this.sndNxtV, this.sndMax)) this.sndMax = this.sndNxtV;
+      if (fin) this.finSent = true;
+      if (!retx && len > 0 && this.rttSeq === undefined && !this.tsOk) {
+        this.rttSeq = seq;
+        this.rttStart = now;
+      }
+      if (this.rtxAt === Infinity) this.rtxAt = this.at(now + this.rtoEst.rto);
+      if (fin || force) break;
+    }
+    // The persist timer runs while something waits to be sent and nothing is
+    // in flight to bring an ACK (RFC 9293 §3.8.6.1).
+    if (this.rtxAt !== Infinity || !this.hasPending()) {
+      this.persistAt = Infinity;
+    } else if (this.persistAt === Infinity) {
+      this.persistAt = this.at(now + this.persistInterval());
+    }
+  }
+
+  /** Resend the first unacknowledged segment (fast retransmit, NewReno partial ACK). */
+  private retransmitHead(now: number): void {
+    const dataEnd = seqAdd(this.bufSeq, this.sndBuf.length);
+    const seq = this.sndUnaV;
+    this.rttSeq = undefined;
+    if (seqLt(seq, dataEnd)) {
+      const len = Math.min(this.sndMss, seqSub(dataEnd, seq));
+      const fin = this.finSent && seqAdd(seq, len) === this.finSeq;
+      this.stats.retransmits++;
+      this.stats.bytesOut += len;
+      this.emit(seq, ACK | (seqAdd(seq, len) === dataEnd ? PSH : 0) | (fin ? FIN : 0), this.sndBuf.copyOut(seqSub(seq, this.bufSeq), len), now);
+      if (seqLt(this.sndNxtV, seqAdd(seq, len + (fin ? 1 : 0)))) this.sndNxtV = seqAdd(seq, len + (fin ? 1 : 0));
+    } else if (this.finSent && seq === this.finSeq) {
+      this.stats.retransmits++;
+      this.emit(seq, ACK | FIN, EMPTY, now);
+      if (seqLt(this.sndNxtV, seqAdd(seq, 1))) this.sndNxtV = seqAdd(seq, 1);
+    }
+  }
+
+  private sendSyn(now: number): void {
+    this.emit(this.issV, SYN, EMPTY, now);
+  }
+
+  private sendSynAck(now: number): void {
+    this.emit(this.issV, SYN | ACK, EMPTY, now);
+  }
+
+  private sendReset(seq: number, now: number): void {
+    this.stats.resetsOut++;
+    this.emit(seq >>> 0, RST, EMPTY, now);
+  }
+
+  private challengeAck(): void {
+    // RFC 5961 §3.2/§4.2: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>. (No §7 rate limit.)
+    this.stats.challengeAcks++;
+    this.ackNow = true;
+  }
+
+  /** Build one segment and queue it. */
+  private emit(seq: number, flags: number, payload: Uint8Array, now: number): void {
+    let window = 0;
+    let options: Segment['options'] = [];
+    if ((flags & RST) === 0) {
+      if ((flags & SYN) !== 0) {
+        // RFC 7323 §2.2: the window of a SYN is not scaled.
+        window = Math.min(this.rcvBuf.free, 0xffff);
+        const synAck = (flags & ACK) !== 0;
+        const ts = synAck ? this.tsOk : this.cfg.timestamps;
+        options = buildSynOptions(
+          {
+            mss: this.advMss,
+            wscale: synAck ? (this.wscaleOk ? this.rcvWscale : undefined) : this.ourWscale,
+            sackOk: synAck ? this.sackOk : this.cfg.sack,
+            ts: ts ? { val: this.tsNow(now), ecr: synAck ? this.tsRecent : 0 } : undefined,
+          },
+          this.cfg.optionLayout,
+        );
+        if (seqGt(seqAdd(this.rcvNxtV, window), this.rcvAdv)) this.rcvAdv = seqAdd(this.rcvNxtV, window);
+      } else {
+        window = this.windowField();
+        const adv = seqAdd(this.rcvNxtV, window * 2 ** this.rcvWscale);
+        if (seqGt(adv, this.rcvAdv)) this.rcvAdv = adv;
+        options = buildDataOptions(
+          this.tsOk ? { val: this.tsNow(now), ecr: this.tsRecent } : undefined,
+          this.sackOk && this.rcvBuf.hasOutOfOrder ? this.sackBlocks() : undefined,
+        );
+      }
+    }
+    const ack = (flags & ACK) !== 0 ? this.rcvNxtV : 0;
+    if ((flags & ACK) !== 0) {
+      this.lastAckSent = this.rcvNxtV;
+      this.ackNow = false;
+      this.dackAt = Infinity;
+      this.unackedBytes = 0;
+    }
+    this.stats.segmentsOut++;
+    this.outQ.push({
+      srcPort: this.tuple.localPort,
+      dstPort: this.tuple.remotePort,
+      seq: seq >>> 0,
+      ack,
+      flags,
+      window,
+      urgent: 0,
+      options,
+      payload,
+    });
+  }
+
+  /**
+   * The receive window we would offer now, in bytes: the free buffer, but
+   * the right edge never moves left (RFC 9293 §3.8.6.2.2 / RFC 7323 §2.4)
+   * and moves right only by at least min(buffer/2, MSS) (receiver SWS
+   * avoidance).
+   */
+  private windowToAdvertise(): number {
+    const remaining = this.rcvWndNow();
+    const free = this.rcvBuf.free;
+    let w = free;
+    if (w - remaining < Math.min(this.rcvBuf.capacity / 2, this.advMss)) w = remaining;
+    if (w < remaining) w = remaining;
+    return Math.min(w, 0xffff * 2 ** this.rcvWscale);
+  }
+
+  private windowField(): number {
+    const scale = 2 ** this.rcvWscale;
+    const remaining = this.rcvWndNow();
+    const field = Math.max(Math.floor(this.windowToAdvertise() / scale), Math.ceil(remaining / scale));
+    return Math.min(field, 0xffff);
+  }
+
+  private rcvWndNow(): number {
+    const d = seqDiff(this.rcvAdv, this.rcvNxtV);
+    return d > 0 ? d : 0;
+  }
+
+  /** RFC 2018 §4: the block holding the latest out-of-order segment first. */
+  private sackBlocks(): SackBlock[] {
+    const blocks = this.rcvBuf.outOfOrder().map((r) => ({ left: seqAdd(this.rcvNxtV, r.start), right: seqAdd(this.rcvNxtV, r.end) }));
+    const i = blocks.findIndex((b) => seqInWindow(this.lastOooSeq, b.left, seqSub(b.right, b.left)));
+    if (i > 0) blocks.unshift(blocks.splice(i, 1)[0]!);
+    return blocks.slice(0, maxSackBlocks(this.tsOk));
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private queueFin(now: number): void {
+    if (this.finQueued) return;
+    this.finQueued = true;
+    this.finSeq = seqAdd(this.bufSeq, this.sndBuf.length);
+    if (this.st === 'ESTABLISHED') this.setState('FIN_WAIT_1', now);
+    else if (this.st === 'CLOSE_WAIT') this.setState('LAST_ACK', now);
+    // SYN_SENT/SYN_RECEIVED: the FIN follows once ESTABLISHED.
+  }
+
+  private enterTimeWait(now: number): void {
+    this.setState('TIME_WAIT', now);
+    this.rtxAt = this.persistAt = this.kaAt = Infinity;
+    this.closeAt = this.at(now + this.cfg.timeWait);
+  }
+
+  private setState(to: TcpState, now: number): void {
+    const from = this.st;
+    if (from === to) return;
+    this.st = to;
+    this.evQ.push({ type: 'state', from, to, at: now });
+    if (to === 'ESTABLISHED') {
+      this.evQ.push({ type: 'established' });
+      this.armKeepalive(now);
+    } else if (!this.keepaliveState()) {
+      this.kaAt = Infinity;
+    }
+    if (to === 'SYN_SENT' || to === 'SYN_RECEIVED' || to === 'ESTABLISHED') return;
+    if (to !== 'FIN_WAIT_2') this.closeAt = Infinity;
+  }
+
+  /** Go to CLOSED: the error (if any), the state change, then 'closed', exactly once. */
+  private terminate(now: number, code: TcpErrorCode | undefined): void {
+    if (this.done) return;
+    if (code !== undefined) this.evQ.push({ type: 'error', code });
+    this.setState('CLOSED', now);
+    this.done = true;
+    this.rtxAt = this.persistAt = this.kaAt = this.dackAt = this.closeAt = Infinity;
+    this.ackNow = false;
+    this.evQ.push({ type: 'closed' });
+  }
+
+  private hasPending(): boolean {
+    const dataEnd = seqAdd(this.bufSeq, this.sndBuf.length);
+    return seqLt(this.sndNxtV, dataEnd) || (this.finQueued && seqLe(this.sndNxtV, this.finSeq));
+  }
+
+  private canQueueData(): boolean {
+    if (this.done || this.finQueued) return false;
+    return this.st === 'SYN_SENT' || this.st === 'SYN_RECEIVED' || this.st === 'ESTABLISHED' || this.st === 'CLOSE_WAIT';
+  }
+
+  private canSendData(): boolean {
+    switch (this.st) {
+      case 'ESTABLISHED':
+      case 'CLOSE_WAIT':
+      case 'FIN_WAIT_1':
+      case 'CLOSING':
+      case 'LAST_ACK':
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  private isSynchronized(): boolean {
+    return this.st !== 'CLOSED' && this.st !== 'LISTEN' && this.st !== 'SYN_SENT' && this.st !== 'SYN_RECEIVED';
+  }
+
+  private defaultMss(): number {
+    return this.tuple.remoteAddr.length === 16 ? DEFAULT_MSS_IPV6 : DEFAULT_MSS_IPV4;
+  }
+
+  /** RFC 7323 §5.4: a millisecond clock plus a per-connection offset. */
+  private tsNow(now: number): number {
+    return (Math.floor(now / 1000) + this.tsOffset) >>> 0;
+  }
+
+  /** Round a deadline up to the timer tick (the bsd profile's 500 ms slow timer). */
+  private at(t: number): number {
+    const tick = this.cfg.timerTick;
+    return tick > 0 ? Math.ceil(t / tick) * tick : t;
+  }
+}
+
+/**
+ * RFC 9293 §3.10.7.1 / §3.5.2: the RST to answer a segment that matches no
+ * connection (undefined for a RST).
+ */
+export function resetFor(seg: Segment): Segment | undefined {
+  if ((seg.flags & RST) !== 0) return undefined;
+  const base = { srcPort: seg.dstPort, dstPort: seg.srcPort, window: 0, urgent: 0, options: [], payload: EMPTY };
+  if ((seg.flags & ACK) !== 0) {
+    // <SEQ=SEG.ACK><CTL=RST>
+    return { ...base, seq: seg.ack >>> 0, ack: 0, flags: RST };
+  }
+  // <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>; SYN and FIN count in SEG.LEN.
+  const len = seg.payload.length + ((seg.flags & SYN) !== 0 ? 1 : 0) + ((seg.flags & FIN) !== 0 ? 1 : 0);
+  return { ...base, seq: 0, ack: seqAdd(seg.seq, len), flags: RST | ACK };
+}

@@ -1,0 +1,137 @@
+// The receive buffer: in-order bytes waiting for `read()`, followed by the
+// reassembly area where out-of-order segments wait for the hole before them
+// to fill (RFC 9293 §3.10.7.4, seventh step). One ring, growing on demand up
+// to its capacity; payloads are copied in, never kept as views of the
+// caller's buffers (DESIGN rule 7).
+//
+// Positions are stream offsets (bytes since the start of the stream), kept
+// as plain numbers: they never wrap, unlike sequence numbers.
+
+const INITIAL_SIZE = 4096;
+
+/** An out-of-order range held in the reassembly area, as stream offsets [start, end). */
+export interface Range {
+  start: number;
+  end: number;
+}
+
+export class RecvBuffer {
+  readonly capacity: number;
+  private ring: Uint8Array;
+  /** Stream offset of the first unread byte. */
+  private readPos = 0;
+  /** Stream offset one past the last in-order byte (RCV.NXT as an offset). */
+  private inOrderEnd = 0;
+  /** Out-of-order ranges beyond inOrderEnd, sorted, disjoint, not touching. */
+  private readonly ranges: Range[] = [];
+
+  constructor(capacity: number) {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`receive buffer capacity must be a positive integer, got ${capacity}`);
+    this.capacity = capacity;
+    this.ring = new Uint8Array(0);
+  }
+
+  /** In-order bytes waiting to be read. */
+  get readable(): number {
+    return this.inOrderEnd - this.readPos;
+  }
+
+  /** Room beyond the in-order bytes: the receive window we can offer. */
+  get free(): number {
+    return this.capacity - this.readable;
+  }
+
+  /** Stream offset of the next expected byte. */
+  get end(): number {
+    return this.inOrderEnd;
+  }
+
+  get hasOutOfOrder(): boolean {
+    return this.ranges.length > 0;
+  }
+
+  /** The out-of-order ranges, as offsets relative to the next expected byte. */
+  outOfOrder(): Range[] {
+    return this.ranges.map((r) => ({ start: r.start - this.inOrderEnd, end: r.end - this.inOrderEnd }));
+  }
+
+  /**
+   * Store `data` starting `offset` bytes after the next expected byte.
+   * Bytes beyond the capacity are dropped. Returns how many bytes became
+   * in-order (readable) as a result.
+   */
+  write(offset: number, data: Uint8Array): number {
+    if (offset < 0) throw new RangeError(`negative receive offset ${offset}`);
+    const limit = this.readPos + this.capacity;
+    const start = this.inOrderEnd + offset;
+    const end = Math.min(start + data.length, limit);
+    if (end <= start) return 0;
+    this.reserve(end - this.readPos);
+    this.copyIn(start, data.subarray(0, end - start));
+    this.addRange(start, end);
+    const first = this.ranges[0]!;
+    if (first.start !== this.inOrderEnd) return 0;
+    this.ranges.shift();
+    const advanced = first.end - this.inOrderEnd;
+    this.inOrderEnd = first.end;
+    return advanced;
+  }
+
+  /** Take up to `max` in-order bytes (a fresh copy), or null if none. */
+  read(max = Infinity): Uint8Array | null {
+    const n = Math.min(this.readable, Math.max(0, Math.floor(max)));
+    if (n === 0) return null;
+    const out = new Uint8Array(n);
+    const size = this.ring.length;
+    const s = this.readPos % size;
+    const first = Math.min(n, size - s);
+    out.set(this.ring.subarray(s, s + first), 0);
+    if (first < n) out.set(this.ring.subarray(0, n - first), first);
+    this.readPos += n;
+    return out;
+  }
+
+  private copyIn(pos: number, data: Uint8Array): void {
+    const size = this.ring.length;
+    const s = pos % size;
+    const first = Math.min(data.length, size - s);
+    this.ring.set(data.subarray(0, first), s);
+    if (first < data.length) this.ring.set(data.subarray(first), 0);
+  }
+
+  private addRange(start: number, end: number): void {
+    const rs = this.ranges;
+    // Merge with every range that overlaps or touches [start, end).
+    let i = 0;
+    while (i < rs.length && rs[i]!.end < start) i++;
+    let j = i;
+    let s = start;
+    let e = end;
+    while (j < rs.length && rs[j]!.start <= e) {
+      s = Math.min(s, rs[j]!.start);
+      e = Math.max(e, rs[j]!.end);
+      j++;
+    }
+    // Bytes before inOrderEnd are old; the range starts no earlier.
+    s = Math.max(s, this.inOrderEnd);
+    rs.splice(i, j - i, { start: s, end: e });
+  }
+
+  /** Make the ring hold at least `need` bytes from readPos on, keeping stored bytes at their positions. */
+  private reserve(need: number): void {
+    const old = this.ring;
+    if (need <= old.length) return;
+    let size = Math.max(old.length, Math.min(INITIAL_SIZE, this.capacity));
+    while (size < need) size *= 2;
+    size = Math.min(size, this.capacity);
+    const next = new Uint8Array(size);
+    if (old.length > 0) {
+      // Everything stored lies in [readPos, readPos + old.length).
+      for (let k = 0; k < old.length; k++) {
+        const pos = this.readPos + k;
+        next[pos % size] = old[pos % old.length]!;
+      }
+    }
+    this.ring = next;
+  }
+}

@@ -1,0 +1,77 @@
+// The send buffer: bytes the application wrote that the peer has not yet
+// acknowledged, from SND.UNA onwards (RFC 9293 §3.3.1). A ring that grows on
+// demand up to its capacity. Bytes are copied in, and every segment gets its
+// own copy out, so nothing handed to the driver aliases this ring (DESIGN
+// rule 7).
+
+const INITIAL_SIZE = 4096;
+
+export class SendBuffer {
+  readonly capacity: number;
+  private ring: Uint8Array;
+  private head = 0;
+  private len = 0;
+
+  constructor(capacity: number) {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`send buffer capacity must be a positive integer, got ${capacity}`);
+    this.capacity = capacity;
+    this.ring = new Uint8Array(0);
+  }
+
+  /** Bytes held (unacknowledged, sent or not). */
+  get length(): number {
+    return this.len;
+  }
+
+  /** Room left for `write`. */
+  get free(): number {
+    return this.capacity - this.len;
+  }
+
+  /** Copy in as much of `data` as fits; returns how many bytes were taken. */
+  write(data: Uint8Array): number {
+    const n = Math.min(data.length, this.free);
+    if (n === 0) return 0;
+    this.reserve(this.len + n);
+    const size = this.ring.length;
+    const tail = (this.head + this.len) % size;
+    const first = Math.min(n, size - tail);
+    this.ring.set(data.subarray(0, first), tail);
+    if (first < n) this.ring.set(data.subarray(first, n), 0);
+    this.len += n;
+    return n;
+  }
+
+  /** A fresh copy of `length` bytes starting `offset` bytes after the head. */
+  copyOut(offset: number, length: number): Uint8Array {
+    if (offset < 0 || length < 0 || offset + length > this.len) {
+      throw new RangeError(`copyOut(${offset}, ${length}) outside ${this.len} buffered bytes`);
+    }
+    const out = new Uint8Array(length);
+    if (length === 0) return out;
+    const size = this.ring.length;
+    const start = (this.head + offset) % size;
+    const first = Math.min(length, size - start);
+    out.set(this.ring.subarray(start, start + first), 0);
+    if (first < length) out.set(this.ring.subarray(0, length - first), first);
+    return out;
+  }
+
+  /** Drop `n` bytes from the head (they were acknowledged). */
+  consume(n: number): void {
+    if (n < 0 || n > this.len) throw new RangeError(`consume(${n}) with ${this.len} buffered bytes`);
+    this.len -= n;
+    this.head = this.len === 0 ? 0 : (this.head + n) % this.ring.length;
+  }
+
+  private reserve(need: number): void {
+    if (need <= this.ring.length) return;
+    let size = Math.max(this.ring.length, Math.min(INITIAL_SIZE, this.capacity));
+    while (size < need) size *= 2;
+    size = Math.min(size, this.capacity);
+    const next = new Uint8Array(size);
+    if (this.len > 0) next.set(this.copyOut(0, this.len), 0);
+    this.ring = next;
+    this.head = 0;
+  }
+}

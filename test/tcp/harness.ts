@@ -1,0 +1,298 @@
+// A tiny two-host harness for the sans-IO core: virtual time, a queue of
+// segments in flight, hooks to drop / delay / duplicate specific segments,
+// and a listener on host B that opens passive connections for SYNs. Hosts
+// with no live connection answer with resetFor(), like a stack would.
+
+import { TcpConnection, resetFor, type OpenOptions } from '../../src/tcp/connection.js';
+import type { ConnEvent, FourTuple } from '../../src/tcp/types.js';
+import type { TcpConfig } from '../../src/tcp/config.js';
+import { ACK, FIN, PSH, RST, SYN, type Segment } from '../../src/wire/tcp-types.js';
+
+export const MS = 1000;
+export const S = 1_000_000;
+
+export type Side = 'A' | 'B';
+
+export interface Sent {
+  /** Send time (µs). */
+  t: number;
+  from: Side;
+  seg: Segment;
+  /** Index among all segments sent, from 0. */
+  n: number;
+  dropped: boolean;
+  /** Sent by the host on behalf of no connection (resetFor). */
+  unconnected: boolean;
+}
+
+export interface Fate {
+  drop?: boolean;
+  /** Extra one-way delay for this segment (µs). */
+  delay?: number;
+  /** Deliver a second copy, this much later than the first. */
+  duplicateAfter?: number;
+}
+
+export interface TimedEvent {
+  t: number;
+  ev: ConnEvent;
+}
+
+export class Host {
+  conn: TcpConnection | undefined;
+  /** Every connection this host ever had, oldest first. */
+  readonly history: TcpConnection[] = [];
+  readonly events: TimedEvent[] = [];
+  readonly received: Uint8Array[] = [];
+  /** Read everything as soon as it is readable. */
+  autoRead = true;
+  /** Called for each event after it is recorded. */
+  onEvent: ((ev: ConnEvent, host: Host, net: Net) => void) | undefined;
+  /** When set, SYNs for no live connection open a passive one. */
+  listen: { config: TcpConfig; mss: number; iss: number; tsOffset?: number } | undefined;
+
+  constructor(
+    readonly name: Side,
+    readonly tuple: FourTuple,
+  ) {}
+
+  get live(): TcpConnection | undefined {
+    return this.conn !== undefined && this.conn.state !== 'CLOSED' ? this.conn : undefined;
+  }
+
+  receivedBytes(): Uint8Array {
+    let n = 0;
+    for (const c of this.received) n += c.length;
+    const out = new Uint8Array(n);
+    let o = 0;
+    for (const c of this.received) {
+      out.set(c, o);
+      o += c.length;
+    }
+    return out;
+  }
+
+  eventTypes(): string[] {
+    return this.events.map((e) => (e.ev.type === 'state' ? `${e.ev.from}>${e.ev.to}` : e.ev.type === 'error' ? `error:${e.ev.code}` : e.ev.type));
+  }
+
+  timeOf(type: ConnEvent['type'], pred: (ev: ConnEvent) => boolean = () => true): number | undefined {
+    return this.events.find((e) => e.ev.type === type && pred(e.ev))?.t;
+  }
+}
+
+interface InFlight {
+  at: number;
+  order: number;
+  to: Side;
+  seg: Segment;
+}
+
+export class Net {
+  now = 0;
+  /** One-way delay (µs). */
+  delay = 10 * MS;
+  readonly a: Host;
+  readonly b: Host;
+  readonly log: Sent[] = [];
+  /** Decide the fate of each segment as it is sent. */
+  fate: ((s: Sent) => Fate | boolean | undefined) | undefined;
+  private readonly queue: InFlight[] = [];
+  private order = 0;
+
+  constructor() {
+    const addrA = Uint8Array.of(10, 0, 0, 1);
+    const addrB = Uint8Array.of(10, 0, 0, 2);
+    this.a = new Host('A', { localAddr: addrA, localPort: 40000, remoteAddr: addrB, remotePort: 80 });
+    this.b = new Host('B', { localAddr: addrB, localPort: 80, remoteAddr: addrA, remotePort: 40000 });
+  }
+
+  host(s: Side): Host {
+    return s === 'A' ? this.a : this.b;
+  }
+
+  /** A connects to B. */
+  connect(config: TcpConfig, o: Partial<Omit<OpenOptions, 'config' | 'tuple' | 'now'>> = {}): TcpConnection {
+    const c = TcpConnection.openActive({ config, tuple: this.a.tuple, iss: o.iss ?? 1000, now: this.now, mss: o.mss ?? 1460, ...(o.tsOffset !== undefined ? { tsOffset: o.tsOffset } : {}) });
+    this.attach(this.a, c);
+    return c;
+  }
+
+  /** Open actively from `side` (for simultaneous open). */
+  open(side: Side, config: TcpConfig, iss: number, extra: { mss?: number; tsOffset?: number } = {}): TcpConnection {
+    const h = this.host(side);
+    const c = TcpConnection.openActive({ config, tuple: h.tuple, iss, now: this.now, mss: extra.mss ?? 1460, ...(extra.tsOffset !== undefined ? { tsOffset: extra.tsOffset } : {}) });
+    this.attach(h, c);
+    return c;
+  }
+
+  attach(h: Host, c: TcpConnection): void {
+    h.conn = c;
+    h.history.push(c);
+    this.flush();
+  }
+
+  /** Inject a segment as if `from` had sent it (it goes through `fate` and the log). */
+  inject(from: Side, seg: Segment): void {
+    this.transmit(from, seg, true);
+  }
+
+  /** Run until `until` (absolute µs) or until nothing is left to do. */
+  run(until: number): void {
+    for (let guard = 0; guard < 10_000_000; guard++) {
+      this.flush();
+      const next = Math.min(this.queue.length > 0 ? this.queue[0]!.at : Infinity, this.deadline(this.a), this.deadline(this.b));
+      if (next > until) {
+        if (until !== Infinity) this.now = Math.max(this.now, until);
+        return;
+      }
+      this.now = Math.max(this.now, next);
+      if (this.queue.length > 0 && this.queue[0]!.at <= this.now) {
+        const p = this.queue.shift()!;
+        this.deliver(p);
+        continue;
+      }
+      for (const h of [this.a, this.b]) {
+        const c = h.live;
+        if (c !== undefined && c.nextDeadline() <= this.now) {
+          c.onTimer(this.now);
+          this.flush();
+        }
+      }
+    }
+    throw new Error('harness: runaway loop');
+  }
+
+  /** Run for `d` µs from now. */
+  runFor(d: number): void {
+    this.run(this.now + d);
+  }
+
+  /** Drain both hosts' transmit and event queues. */
+  flush(): void {
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (const h of [this.a, this.b]) {
+        const c = h.conn;
+        if (c === undefined) continue;
+        for (let s = c.pollTransmit(); s !== undefined; s = c.pollTransmit()) {
+          this.transmit(h.name, s, false);
+          changed = true;
+        }
+        for (let ev = c.pollEvent(); ev !== undefined; ev = c.pollEvent()) {
+          h.events.push({ t: this.now, ev });
+          if (ev.type === 'readable' && h.autoRead) {
+            for (let d = c.read(undefined, this.now); d !== null; d = c.read(undefined, this.now)) h.received.push(d);
+          }
+          h.onEvent?.(ev, h, this);
+          changed = true;
+        }
+      }
+    }
+  }
+
+  private deadline(h: Host): number {
+    return h.live?.nextDeadline() ?? Infinity;
+  }
+
+  private transmit(from: Side, seg: Segment, unconnected: boolean): void {
+    const s: Sent = { t: this.now, from, seg, n: this.log.length, dropped: false, unconnected };
+    this.log.push(s);
+    let f = this.fate?.(s);
+    if (typeof f === 'boolean') f = { drop: f };
+    if (f?.drop) {
+      s.dropped = true;
+      return;
+    }
+    const to: Side = from === 'A' ? 'B' : 'A';
+    this.enqueue({ at: this.now + this.delay + (f?.delay ?? 0), order: this.order++, to, seg });
+    if (f?.duplicateAfter !== undefined) this.enqueue({ at: this.now + this.delay + (f.delay ?? 0) + f.duplicateAfter, order: this.order++, to, seg });
+  }
+
+  private enqueue(p: InFlight): void {
+    const q = this.queue;
+    let i = q.length;
+    while (i > 0 && (q[i - 1]!.at > p.at || (q[i - 1]!.at === p.at && q[i - 1]!.order > p.order))) i--;
+    q.splice(i, 0, p);
+  }
+
+  private deliver(p: InFlight): void {
+    const h = this.host(p.to);
+    const c = h.live;
+    if (c !== undefined) {
+      c.onSegment(p.seg, this.now);
+      this.flush();
+      return;
+    }
+    if (h.listen !== undefined && (p.seg.flags & (SYN | ACK | RST)) === SYN) {
+      const l = h.listen;
+      const nc = TcpConnection.openPassive({
+        config: l.config,
+        tuple: h.tuple,
+        iss: l.iss,
+        now: this.now,
+        mss: l.mss,
+        syn: p.seg,
+        ...(l.tsOffset !== undefined ? { tsOffset: l.tsOffset } : {}),
+      });
+      this.attach(h, nc);
+      return;
+    }
+    const r = resetFor(p.seg);
+    if (r !== undefined) this.transmit(h.name, r, true);
+  }
+
+  /** Segments sent by `from` (all, or only those that were not dropped). */
+  sent(from?: Side, delivered = false): Sent[] {
+    return this.log.filter((s) => (from === undefined || s.from === from) && (!delivered || !s.dropped));
+  }
+}
+
+export function flagString(f: number): string {
+  let s = '';
+  if (f & SYN) s += 'S';
+  if (f & FIN) s += 'F';
+  if (f & RST) s += 'R';
+  if (f & PSH) s += 'P';
+  if (f & ACK) s += '.';
+  return s === '' ? 'none' : s;
+}
+
+/** A compact tcpdump-like line for assertions and failure messages (sequence numbers absolute). */
+export function fmt(s: Sent): string {
+  const g = s.seg;
+  const parts = [`${(s.t / S).toFixed(6)} ${s.from}`, `[${flagString(g.flags)}]`, `seq ${g.seq}`];
+  if (g.flags & ACK) parts.push(`ack ${g.ack}`);
+  parts.push(`win ${g.window}`, `len ${g.payload.length}`);
+  if (s.dropped) parts.push('(dropped)');
+  return parts.join(' ');
+}
+
+export function dump(net: Net): string {
+  return net.log.map(fmt).join('\n');
+}
+
+/** Deterministic bytes for payloads. */
+export function pattern(n: number, seed = 1): Uint8Array {
+  const out = new Uint8Array(n);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
+/** A small seeded PRNG (mulberry32). */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
