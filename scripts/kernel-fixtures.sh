@@ -98,5 +98,6 @@ for f in "$OUT"/*.pcap; do
   TZ=GMT0 tcpdump -r "$f" -nn >"$base.nn.out" 2>/dev/null
   TZ=GMT0 tcpdump -r "$f" -nn -S >"$base.S.out" 2>/dev/null
   TZ=GMT0 tcpdump -r "$f" -nn -tt -v >"$base.tt-v.out" 2>/dev/null
+  TZ=GMT0 tcpdump -r "$f" -nn -e >"$base.e.out" 2>/dev/null
 done
 ls -l "$OUT"

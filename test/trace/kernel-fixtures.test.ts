@@ -17,6 +17,7 @@ const VARIANTS: [string, string[]][] = [
   ['nn', ['-nn']],
   ['S', ['-nn', '-S']],
   ['tt-v', ['-nn', '-tt', '-v']],
+  ['e', ['-nn', '-e']],
 ];
 
 function synackText(file: string, flags: string[]): string {

@@ -2,6 +2,7 @@
 // and how far the network header is into the frame.
 
 import { ipv4String, macString, type PrintContext } from './context.js';
+import { hexAsciiLines } from './hexdump.js';
 import type { IpPrinter } from './ip.js';
 import type { PrintOptions } from './options.js';
 
@@ -160,11 +161,12 @@ export class LinkPrinter {
       ctx.out(`, length ${len}: `);
     }
     const length = len - 4;
+    // tcpdump knows the BSD numbers for IPv6 (24, 28, 30), not Linux's 10.
     if (af === 2) this.ip.ipv4(4, length);
-    else if (af === 24 || af === 28 || af === 30 || af === 10) this.ip.ipv6(4, length);
+    else if (af === 24 || af === 28 || af === 30) this.ip.ipv6(4, length);
     else {
       if (!opts.linkHeader) ctx.out(`AF ${BSD_AF_NAMES.get(af) ?? 'Unknown'} (${af}), length ${len}: `);
-      ctx.llHeaderLength = 4;
+      ctx.out(hexAsciiLines(ctx.data, 4, ctx.data.length));
     }
   }
 
