@@ -58,33 +58,19 @@ const dss: SubPrinter = (ctx, opt, len, flags) => {
   if (f & 0x10) ctx.out(' fin');
   let p = opt + 4;
   let rest = len - 4;
-  if (f & 0x01) {
-    ctx.out(' ack ');
-    if (f & 0x02) {
-      if (rest < 8) return false;
-      ctx.out(u64(ctx, p).toString());
-      p += 8;
-      rest -= 8;
-    } else {
-      if (rest < 4) return false;
-      ctx.out(String(ctx.u32(p)));
-      p += 4;
-      rest -= 4;
-    }
-  }
+  // A data ACK or data sequence number: 8 bytes when its "wide" bit is set, else 4.
+  const number = (label: string, wide: boolean): boolean => {
+    const size = wide ? 8 : 4;
+    ctx.out(label);
+    if (rest < size) return false;
+    ctx.out(wide ? u64(ctx, p).toString() : String(ctx.u32(p)));
+    p += size;
+    rest -= size;
+    return true;
+  };
+  if (f & 0x01 && !number(' ack ', (f & 0x02) !== 0)) return false;
   if (f & 0x04) {
-    ctx.out(' seq ');
-    if (f & 0x08) {
-      if (rest < 8) return false;
-      ctx.out(u64(ctx, p).toString());
-      p += 8;
-      rest -= 8;
-    } else {
-      if (rest < 4) return false;
-      ctx.out(String(ctx.u32(p)));
-      p += 4;
-      rest -= 4;
-    }
+    if (!number(' seq ', (f & 0x08) !== 0)) return false;
     if (rest < 4) return false;
     ctx.out(` subseq ${ctx.u32(p)}`);
     p += 4;
