@@ -1,0 +1,113 @@
+// A small keyed hash for the stack's secrets: HalfSipHash-2-4 with a 32-bit
+// output (Aumasson & Bernstein's SipHash family, 32-bit variant), written
+// from its description. It needs only 32-bit integer arithmetic, so it runs
+// the same on every JavaScript engine and needs no crypto module.
+//
+// Uses: RFC 6056 ephemeral port selection (F and G of algorithm 4) and the
+// RFC 6528 initial sequence number function F.
+
+function rotl(x: number, b: number): number {
+  return (x << b) | (x >>> (32 - b));
+}
+
+/** A HalfSipHash key: two 32-bit words (the 8 key bytes read little-endian). */
+export interface HashKey {
+  k0: number;
+  k1: number;
+}
+
+/** The key made of 8 bytes, read as two little-endian words as the reference does. */
+export function hashKeyFromBytes(key: Uint8Array): HashKey {
+  if (key.length !== 8) throw new RangeError(`a HalfSipHash key is 8 bytes, got ${key.length}`);
+  return {
+    k0: (key[0]! | (key[1]! << 8) | (key[2]! << 16) | (key[3]! << 24)) >>> 0,
+    k1: (key[4]! | (key[5]! << 8) | (key[6]! << 16) | (key[7]! << 24)) >>> 0,
+  };
+}
+
+/**
+ * HalfSipHash-2-4 of data[start, end) under `key`, as an unsigned 32-bit
+ * number (the reference's 4 output bytes read little-endian).
+ */
+export function halfSipHash(key: HashKey, data: Uint8Array, start = 0, end = data.length): number {
+  let v0 = key.k0 | 0;
+  let v1 = key.k1 | 0;
+  let v2 = 0x6c796765 ^ key.k0;
+  let v3 = 0x74656462 ^ key.k1;
+  const round = (): void => {
+    v0 = (v0 + v1) | 0;
+    v1 = rotl(v1, 5) ^ v0;
+    v0 = rotl(v0, 16);
+    v2 = (v2 + v3) | 0;
+    v3 = rotl(v3, 8) ^ v2;
+    v0 = (v0 + v3) | 0;
+    v3 = rotl(v3, 7) ^ v0;
+    v2 = (v2 + v1) | 0;
+    v1 = rotl(v1, 13) ^ v2;
+    v2 = rotl(v2, 16);
+  };
+  const len = end - start;
+  const whole = start + (len & ~3);
+  let i = start;
+  for (; i < whole; i += 4) {
+    const m = data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24);
+    v3 ^= m;
+    round();
+    round();
+    v0 ^= m;
+  }
+  // The last word: the remaining bytes, and the length (mod 256) in the top byte.
+  let b = (len & 0xff) << 24;
+  const left = end - i;
+  if (left >= 3) b |= data[i + 2]! << 16;
+  if (left >= 2) b |= data[i + 1]! << 8;
+  if (left >= 1) b |= data[i]!;
+  v3 ^= b;
+  round();
+  round();
+  v0 ^= b;
+  v2 ^= 0xff;
+  round();
+  round();
+  round();
+  round();
+  return (v1 ^ v3) >>> 0;
+}
+
+/**
+ * A reusable scratch writer for hashing a few fields (addresses, ports)
+ * without allocating per call.
+ */
+export class HashInput {
+  private readonly buf = new Uint8Array(64);
+  private n = 0;
+
+  reset(): this {
+    this.n = 0;
+    return this;
+  }
+
+  bytes(b: Uint8Array): this {
+    this.buf.set(b, this.n);
+    this.n += b.length;
+    return this;
+  }
+
+  u16(v: number): this {
+    this.buf[this.n++] = v >>> 8;
+    this.buf[this.n++] = v;
+    return this;
+  }
+
+  u32(v: number): this {
+    this.buf[this.n++] = v >>> 24;
+    this.buf[this.n++] = v >>> 16;
+    this.buf[this.n++] = v >>> 8;
+    this.buf[this.n++] = v;
+    return this;
+  }
+
+  hash(key: HashKey): number {
+    return halfSipHash(key, this.buf, 0, this.n);
+  }
+}
