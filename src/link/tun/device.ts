@@ -1,0 +1,214 @@
+// TunDevice: a Linux TUN interface (IFF_TUN | IFF_NO_PI) seen as a NetDevice.
+// Every read returns exactly one IP packet and every write sends exactly one.
+
+import type { NetDevice } from '../device.js';
+import type { BackendSink, TunBackend } from './backend.js';
+import { tunError } from './errors.js';
+
+export interface TunDeviceStats {
+  /** Packets handed to `onReceive`, and their bytes. */
+  rxPackets: number;
+  rxBytes: number;
+  /** Read wake-ups that delivered packets (rxPackets / rxBatches is the mean batch). */
+  rxBatches: number;
+  /** Packets read while nobody had set `onReceive` (dropped). */
+  rxUnclaimed: number;
+  /** Packets the kernel accepted, and their bytes. */
+  txPackets: number;
+  txBytes: number;
+  /** Writes that went out together in one call to the backend. */
+  txBatches: number;
+  /** Writes the kernel refused (EINVAL for a packet that is neither IPv4 nor IPv6, EIO while the link is down, ...). */
+  txErrors: number;
+  /** errno name of the last refused write ('' if none). */
+  txLastError: string;
+  /** Packets given to `send()` after `close()` (dropped). */
+  txAfterClose: number;
+}
+
+/** Most packets queued by `send()` before they are written without waiting for the end of the tick. */
+export const DEFAULT_TX_BATCH = 64;
+
+export class TunDevice implements NetDevice {
+  onReceive: ((packet: Uint8Array) => void) | null = null;
+  /**
+   * Called when reading stops for good (the interface was deleted under us,
+   * the fallback reader died). When null, the error becomes a process warning.
+   */
+  onError: ((err: Error) => void) | null = null;
+  readonly stats: TunDeviceStats = {
+    rxPackets: 0,
+    rxBytes: 0,
+    rxBatches: 0,
+    rxUnclaimed: 0,
+    txPackets: 0,
+    txBytes: 0,
+    txBatches: 0,
+    txErrors: 0,
+    txLastError: '',
+    txAfterClose: 0,
+  };
+  /** Resolves once the descriptor is released everywhere (the fallback's helper has exited). */
+  readonly closed: Promise<void>;
+  private resolveClosed: () => void = () => {};
+  private isClosed = false;
+  private readonly queue: Uint8Array[] = [];
+  private flushScheduled = false;
+  private readonly txBatch: number;
+
+  /** @internal use openTun() */
+  constructor(
+    private readonly backend: TunBackend,
+    txBatch = DEFAULT_TX_BATCH,
+  ) {
+    this.txBatch = txBatch;
+    this.closed = new Promise((resolve) => {
+      this.resolveClosed = resolve;
+    });
+    backend.start(this.sink);
+  }
+
+  /** The interface name (`tun0`, or the name asked for). */
+  get name(): string {
+    return this.backend.name;
+  }
+
+  /** The interface MTU when the device was opened. */
+  get mtu(): number {
+    return this.backend.mtu;
+  }
+
+  /** The descriptor attached to the interface. */
+  get fd(): number {
+    return this.backend.fd;
+  }
+
+  /** Which backend moves the packets: the native addon or the python3-assisted fallback. */
+  get backendKind(): 'addon' | 'python' {
+    return this.backend.kind;
+  }
+
+  get isOpen(): boolean {
+    return !this.isClosed;
+  }
+
+  private readonly sink: BackendSink = {
+    batch: (): void => {
+      this.stats.rxBatches++;
+    },
+    packet: (packet: Uint8Array): boolean => {
+      if (this.isClosed) return false;
+      const handler = this.onReceive;
+      if (handler === null) {
+        this.stats.rxUnclaimed++;
+        return true;
+      }
+      this.stats.rxPackets++;
+      this.stats.rxBytes += packet.length;
+      handler(packet);
+      return !this.isClosed;
+    },
+    error: (err: Error): void => {
+      if (this.isClosed) return;
+      if (this.onError !== null) this.onError(err);
+      else process.emitWarning(err);
+    },
+  };
+
+  /**
+   * Transmit one IP packet; ownership passes to the device (the caller must
+   * not write to it afterwards). Packets sent in one tick are written
+   * together at its end (or as soon as a batch is full): one call into the
+   * backend, one write(2) per packet. Never throws: refused packets are
+   * counted in `stats.txErrors`.
+   */
+  send(packet: Uint8Array): void {
+    if (this.isClosed) {
+      this.stats.txAfterClose++;
+      return;
+    }
+    this.queue.push(packet);
+    if (this.queue.length >= this.txBatch) this.flush();
+    else if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      queueMicrotask(this.flushTask);
+    }
+  }
+
+  /** Transmit several packets now, after anything already queued; ownership passes as with send(). */
+  sendBatch(packets: readonly Uint8Array[]): void {
+    if (this.isClosed) {
+      this.stats.txAfterClose += packets.length;
+      return;
+    }
+    this.flush();
+    if (packets.length === 0) return;
+    this.account(packets, packets.length);
+  }
+
+  /** Write whatever send() has queued, now. */
+  flush(): void {
+    const n = this.queue.length;
+    if (n === 0 || this.isClosed) return;
+    this.account(this.queue, n);
+    this.queue.length = 0;
+  }
+
+  private readonly flushTask = (): void => {
+    this.flushScheduled = false;
+    this.flush();
+  };
+
+  private account(packets: readonly Uint8Array[], n: number): void {
+    const stats = this.stats;
+    stats.txBatches++;
+    if (n === 1) {
+      const p = packets[0]!;
+      const err = this.backend.write(p);
+      if (err === '') {
+        stats.txPackets++;
+        stats.txBytes += p.length;
+      } else {
+        stats.txErrors++;
+        stats.txLastError = err;
+      }
+      return;
+    }
+    const r = this.backend.writeBatch(packets, n);
+    stats.txPackets += r.written;
+    stats.txBytes += r.bytes;
+    if (r.failed !== 0) {
+      stats.txErrors += r.failed;
+      stats.txLastError = r.lastError;
+    }
+  }
+
+  /** Let the process exit while the device is open (like net.Socket#unref). */
+  unref(): this {
+    this.backend.setRef(false);
+    return this;
+  }
+
+  /** Undo unref(): an open device keeps the process alive (the default). */
+  ref(): this {
+    this.backend.setRef(true);
+    return this;
+  }
+
+  /**
+   * Write what is queued, stop reading and release the descriptor. A
+   * non-persistent interface disappears with its last descriptor; await
+   * `closed` to know that has happened.
+   */
+  close(): void {
+    if (this.isClosed) return;
+    this.flush();
+    this.isClosed = true;
+    this.onReceive = null;
+    this.queue.length = 0;
+    this.backend.close().then(this.resolveClosed, (e: unknown) => {
+      process.emitWarning(tunError('EIO', `closing TUN interface '${this.name}': ${e instanceof Error ? e.message : String(e)}`));
+      this.resolveClosed();
+    });
+  }
+}
