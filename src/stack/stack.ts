@@ -1,0 +1,1197 @@
+// The Stack: interfaces and routes, IPv4 and IPv6 side by side, ICMP and
+// ICMPv6, UDP sockets, and TCP — demultiplexing by 4-tuple, listeners,
+// ephemeral ports, and one timer heap driving every connection's deadlines
+// on the injected Clock (DESIGN rule 2).
+//
+// Packets never throw past the stack (DESIGN rule 5): what cannot be parsed
+// or is not for us is counted in `stats` and dropped.
+
+import type { NetDevice } from '../link/device.js';
+import { TcpConnection, resetFor } from '../tcp/connection.js';
+import { LINUX_PROFILE, type TcpConfig } from '../tcp/config.js';
+import { seqLe } from '../tcp/seq.js';
+import type { ConnEvent, FourTuple, IcmpSignal } from '../tcp/types.js';
+import { get16, get32 } from '../wire/bytes.js';
+import type { WireError } from '../wire/errors.js';
+import {
+  emitIcmp,
+  icmpLength,
+  IPPROTO_ICMP,
+  ICMP_UNREACH_PORT,
+  ICMP_UNREACH_PROTOCOL,
+  parseIcmp,
+  type IcmpMessage,
+} from '../wire/icmp.js';
+import {
+  emitIcmpv6,
+  icmpv6Length,
+  IPPROTO_ICMPV6,
+  ICMPV6_UNREACH_PORT,
+  parseIcmpv6,
+  type Icmpv6Message,
+} from '../wire/icmpv6.js';
+import { emitIpv4, parseIpv4 } from '../wire/ipv4.js';
+import { emitIpv6, IPV6_NO_NEXT_HEADER, parseIpv6 } from '../wire/ipv6.js';
+import { ACK, RST, SYN, type Segment } from '../wire/tcp-types.js';
+import { emitTcp, IPPROTO_TCP, parseTcp, tcpHeaderLength, verifyTcpChecksum } from '../wire/tcp.js';
+import { emitUdp, IPPROTO_UDP, parseUdp } from '../wire/udp.js';
+import {
+  addrEqual,
+  addrKey,
+  endpointKey,
+  formatAddress,
+  IPV4_ANY,
+  IPV6_ANY,
+  isLoopback,
+  isMulticastOrBroadcast,
+  isUnspecified,
+  isV4Mapped,
+  parseAddress,
+  tupleKey,
+  unmapV4,
+} from './addr.js';
+import type { Clock, TimerHandle } from './clock.js';
+import { StackError } from './errors.js';
+import { HashInput, hashKeyFromBytes, type HashKey } from './hash.js';
+import {
+  icmp4UnreachableSignal,
+  icmp6PacketTooBigSignal,
+  icmp6UnreachableSignal,
+  IPV6_MIN_MTU,
+  TIME_EXCEEDED_SIGNAL,
+} from './icmp-errors.js';
+import { PortAllocator, DEFAULT_EPHEMERAL_RANGE } from './ports.js';
+import { PlatformRandom, randomBytes, type RandomSource } from './random.js';
+import { parseCidr, RoutingTable } from './routes.js';
+import { newStats, type DropInfo, type DropReason, type StackStats } from './stats.js';
+import { TcpEndpoint, TcpListener, type TcpHost } from './tcp-endpoint.js';
+import { TimerHeap } from './timer-heap.js';
+import { UdpSocket, type UdpHost, type UdpSocketOptions } from './udp-socket.js';
+
+const IPV4_HEADER = 20;
+const IPV6_HEADER = 40;
+const TCP_HEADER = 20;
+/** MTU of the built-in loopback path (127.0.0.0/8, ::1 and our own addresses). */
+export const LOOPBACK_MTU = 65535;
+/** RFC 1191 §6.3: forget a learned path MTU after 10 minutes. */
+const PMTU_AGE = 600_000_000;
+/** Linux's SOMAXCONN. */
+export const DEFAULT_BACKLOG = 511;
+
+export interface InterfaceOptions {
+  device: NetDevice;
+  /** One or more addresses with their prefix, e.g. '10.0.0.1/24', 'fd00::1/64'. */
+  addresses: string | readonly string[];
+  /** Defaults to if0, if1, ... */
+  name?: string;
+  /** Defaults to the device's MTU. */
+  mtu?: number;
+  /** Route everything (both families) not otherwise routed through this interface. */
+  defaultRoute?: boolean;
+}
+
+export interface InterfaceAddress {
+  addr: Uint8Array;
+  prefixLength: number;
+}
+
+/** An interface: a device carrying raw IP packets, with its addresses. */
+export class NetInterface {
+  constructor(
+    readonly name: string,
+    readonly device: NetDevice,
+    public mtu: number,
+    readonly addresses: InterfaceAddress[],
+  ) {}
+
+  /** The first address of the family of `dst` on this interface (one in the same prefix first). */
+  sourceFor(dst: Uint8Array): Uint8Array | undefined {
+    let first: Uint8Array | undefined;
+    for (const a of this.addresses) {
+      if (a.addr.length !== dst.length) continue;
+      first ??= a.addr;
+    }
+    return first;
+  }
+}
+
+export interface IcmpRateLimit {
+  /** Errors that may be sent back to back. */
+  burst: number;
+  /** Errors per second in the long run. */
+  perSecond: number;
+}
+
+export interface StackOptions {
+  clock: Clock;
+  /** Randomness for ports, ISNs, IP identification (default: the platform's crypto generator). */
+  random?: RandomSource;
+  /** TCP configuration of every connection (default: the Linux profile). */
+  tcp?: TcpConfig;
+  /** Ephemeral port range, both ends included (default Linux's 32768..60999). */
+  ephemeralPorts?: readonly [number, number];
+  /** IPv4 TTL and IPv6 hop limit of what we send (default 64). */
+  ttl?: number;
+  /** Rate limit of the ICMP errors we send (default 10 back to back, 100 per second); false for none. */
+  icmpRateLimit?: IcmpRateLimit | false;
+  /** Most half-open (SYN_RECEIVED) connections per listener (default 256). */
+  maxSynQueue?: number;
+  /** Initial sequence numbers (default: RFC 6528 with a keyed hash of the 4-tuple). */
+  isn?: (tuple: FourTuple, now: number) => number;
+}
+
+export interface TcpConnectOptions {
+  remoteAddr: Uint8Array;
+  remotePort: number;
+  localAddr?: Uint8Array;
+  localPort?: number;
+  /** Overrides of the stack's TCP configuration for this connection. */
+  config?: Partial<TcpConfig>;
+}
+
+export interface TcpListenOptions {
+  /** Default: IPv6 any (::), taking IPv4 too unless ipv6Only. */
+  addr?: Uint8Array;
+  /** 0 or omitted: an ephemeral port. */
+  port?: number;
+  backlog?: number;
+  ipv6Only?: boolean;
+}
+
+export interface PingOptions {
+  data?: Uint8Array;
+  /** Give up after this many µs (default 1 s). */
+  timeout?: number;
+  id?: number;
+  seq?: number;
+}
+
+export interface PingReply {
+  /** Round-trip time in µs (clock time). */
+  rtt: number;
+  /** The reply's TTL / hop limit. */
+  ttl: number;
+  /** Payload bytes echoed. */
+  bytes: number;
+  from: string;
+}
+
+interface PendingPing {
+  sentAt: number;
+  resolve: (r: PingReply) => void;
+  reject: (e: Error) => void;
+  timer: TimerHandle;
+}
+
+/** The outgoing path to a destination. */
+interface Path {
+  /** The interface, or null for the loopback path. */
+  iface: NetInterface | null;
+  src: Uint8Array;
+  mtu: number;
+}
+
+const EMPTY = new Uint8Array(0);
+
+export class Stack implements TcpHost, UdpHost {
+  readonly clock: Clock;
+  readonly stats: StackStats = newStats();
+  readonly tcpConfig: TcpConfig;
+  /** Told about every dropped packet (for tests and tracing). */
+  onDrop: ((info: DropInfo) => void) | null = null;
+  /** The most recent malformed packets' errors (at most 16), oldest first. */
+  readonly recentMalformed: WireError[] = [];
+
+  private readonly random: RandomSource;
+  private readonly ttl: number;
+  private readonly interfaces: NetInterface[] = [];
+  private readonly routes = new RoutingTable<NetInterface>();
+  /** Our addresses (addrKey) → interface. */
+  private readonly localAddrs = new Map<string, NetInterface>();
+  private readonly ports: PortAllocator;
+  private readonly isnFn: (tuple: FourTuple, now: number) => number;
+  private readonly isnKey: HashKey;
+  private readonly hashInput = new HashInput();
+  private ipId: number;
+
+  // TCP
+  private readonly conns = new Map<string, TcpEndpoint>();
+  private readonly listeners = new Map<string, TcpListener>();
+  private readonly listenersByPort = new Map<number, TcpListener[]>();
+  private readonly maxSynQueue: number;
+  private readonly heap = new TimerHeap<TcpEndpoint>();
+  private timer: TimerHandle | null = null;
+  private timerAt = Infinity;
+  private firing = false;
+  private readonly due: TcpEndpoint[] = [];
+
+  // UDP
+  private readonly udpBindings = new Map<string, UdpSocket>();
+  private readonly udpByPort = new Map<number, UdpSocket[]>();
+
+  // ICMP
+  private readonly rateLimit: IcmpRateLimit | false;
+  private icmpTokens: number;
+  private icmpTokensAt: number;
+  private readonly pings = new Map<string, PendingPing>();
+  private pingId: number;
+
+  // Path MTU cache: remote addrKey → learned MTU and when.
+  private readonly pmtu = new Map<string, { mtu: number; at: number }>();
+
+  // Loopback: packets to ourselves go through a queue run on the clock.
+  private readonly loopQueue: Uint8Array[] = [];
+  private loopTimer: TimerHandle | null = null;
+  private closedStack = false;
+
+  constructor(opts: StackOptions) {
+    this.clock = opts.clock;
+    this.random = opts.random ?? new PlatformRandom();
+    this.tcpConfig = { ...(opts.tcp ?? LINUX_PROFILE) };
+    this.ttl = opts.ttl ?? 64;
+    this.maxSynQueue = opts.maxSynQueue ?? 256;
+    this.ports = new PortAllocator(this.random, opts.ephemeralPorts ?? DEFAULT_EPHEMERAL_RANGE);
+    this.isnKey = hashKeyFromBytes(randomBytes(this.random, 8));
+    this.isnFn = opts.isn ?? ((t, now) => this.defaultIsn(t, now));
+    this.ipId = this.random.uint32() & 0xffff;
+    this.pingId = this.random.uint32() & 0xffff;
+    this.rateLimit = opts.icmpRateLimit ?? { burst: 10, perSecond: 100 };
+    this.icmpTokens = this.rateLimit === false ? 0 : this.rateLimit.burst;
+    this.icmpTokensAt = this.clock.now();
+  }
+
+  now(): number {
+    return this.clock.now();
+  }
+
+  // ------------------------------------------------------------ interfaces
+
+  addInterface(opts: InterfaceOptions): NetInterface {
+    const name = opts.name ?? `if${this.interfaces.length}`;
+    if (this.interfaces.some((i) => i.name === name)) throw new StackError('EINVAL', 'addInterface', name);
+    const list = typeof opts.addresses === 'string' ? [opts.addresses] : opts.addresses;
+    const addrs: InterfaceAddress[] = [];
+    for (const text of list) {
+      const c = parseCidr(text);
+      if (c === undefined || isUnspecified(c.addr) || isMulticastOrBroadcast(c.addr)) {
+        throw new StackError('EINVAL', 'addInterface', text);
+      }
+      if (this.localAddrs.has(addrKey(c.addr))) throw new StackError('EADDRINUSE', 'addInterface', text);
+      addrs.push({ addr: c.addr, prefixLength: c.prefixLength });
+    }
+    const mtu = opts.mtu ?? opts.device.mtu;
+    const iface = new NetInterface(name, opts.device, mtu, addrs);
+    this.interfaces.push(iface);
+    for (const a of addrs) {
+      this.localAddrs.set(addrKey(a.addr), iface);
+      // The connected route of each address.
+      this.routes.add(a.addr, a.prefixLength, iface);
+    }
+    if (opts.defaultRoute) {
+      if (addrs.some((a) => a.addr.length === 4)) this.routes.add(IPV4_ANY, 0, iface);
+      if (addrs.some((a) => a.addr.length === 16)) this.routes.add(IPV6_ANY, 0, iface);
+    }
+    opts.device.onReceive = (packet) => this.receive(iface, packet);
+    return iface;
+  }
+
+  /** Detach an interface: its device is closed, its addresses and routes go. */
+  removeInterface(name: string): boolean {
+    const i = this.interfaces.findIndex((x) => x.name === name);
+    if (i < 0) return false;
+    const iface = this.interfaces[i]!;
+    this.interfaces.splice(i, 1);
+    for (const a of iface.addresses) this.localAddrs.delete(addrKey(a.addr));
+    this.routes.removeWhere((r) => r.iface === iface);
+    iface.device.onReceive = null;
+    iface.device.close();
+    return true;
+  }
+
+  getInterfaces(): readonly NetInterface[] {
+    return this.interfaces;
+  }
+
+  /**
+   * Route `cidr` ('0.0.0.0/0', '::/0', '10.1.0.0/16'...) through the
+   * interface named `ifname`.
+   */
+  addRoute(cidr: string, ifname: string, metric = 0): void {
+    const c = parseCidr(cidr);
+    if (c === undefined) throw new StackError('EINVAL', 'addRoute', cidr);
+    const iface = this.interfaces.find((x) => x.name === ifname);
+    if (iface === undefined) throw new StackError('EINVAL', 'addRoute', ifname);
+    this.routes.add(c.addr, c.prefixLength, iface, metric);
+  }
+
+  /** Make `ifname` the default route of both families. */
+  setDefaultRoute(ifname: string): void {
+    this.addRoute('0.0.0.0/0', ifname, 1000);
+    this.addRoute('::/0', ifname, 1000);
+  }
+
+  getRoutes(): ReadonlyArray<{ prefix: string; prefixLength: number; iface: string; metric: number }> {
+    return this.routes.list().map((r) => ({ prefix: formatAddress(r.prefix), prefixLength: r.prefixLength, iface: r.iface.name, metric: r.metric }));
+  }
+
+  /** Whether `addr` is one of ours (loopback included). */
+  isLocalAddress(addr: Uint8Array): boolean {
+    return isLoopback(addr) || this.localAddrs.has(addrKey(addr));
+  }
+
+  /** Where a packet to `dst` goes out, and from which source address. */
+  private pathTo(dst: Uint8Array): Path | undefined {
+    if (isLoopback(dst)) return { iface: null, src: dst.length === 4 ? Uint8Array.of(127, 0, 0, 1) : dst, mtu: LOOPBACK_MTU };
+    if (this.localAddrs.has(addrKey(dst))) return { iface: null, src: dst, mtu: LOOPBACK_MTU };
+    const r = this.routes.lookup(dst);
+    if (r === undefined) return undefined;
+    const src = r.iface.sourceFor(dst);
+    if (src === undefined) return undefined;
+    let mtu = r.iface.mtu;
+    const learned = this.pmtu.get(addrKey(dst));
+    if (learned !== undefined) {
+      if (this.clock.now() - learned.at > PMTU_AGE) this.pmtu.delete(addrKey(dst));
+      else mtu = Math.min(mtu, learned.mtu);
+    }
+    return { iface: r.iface, src, mtu };
+  }
+
+  /** The path MTU the stack currently assumes towards `dst` (undefined: no route). */
+  pathMtu(dst: Uint8Array): number | undefined {
+    return this.pathTo(dst)?.mtu;
+  }
+
+  // --------------------------------------------------------------- receive
+
+  private receive(iface: NetInterface | null, packet: Uint8Array): void {
+    if (this.closedStack) return;
+    this.stats.ipIn++;
+    if (packet.length === 0) return this.malformed({ layer: 'ipv4', reason: 'empty packet' }, packet);
+    const version = packet[0]! >>> 4;
+    if (version === 4) this.inputIpv4(packet);
+    else if (version === 6) this.inputIpv6(packet);
+    else this.malformed({ layer: 'ipv4', reason: `bad version ${version}` }, packet);
+    void iface;
+  }
+
+  private drop(reason: DropReason, packet?: Uint8Array, error?: WireError): void {
+    this.stats.drops[reason]++;
+    if (this.onDrop !== null) {
+      const info: DropInfo = { reason };
+      if (error !== undefined) info.error = error;
+      if (packet !== undefined) info.packet = packet;
+      this.onDrop(info);
+    }
+  }
+
+  private malformed(error: WireError, packet: Uint8Array): void {
+    this.stats.malformed[error.layer]++;
+    this.recentMalformed.push(error);
+    if (this.recentMalformed.length > 16) this.recentMalformed.shift();
+    this.drop('malformed', packet, error);
+  }
+
+  private badChecksum(error: WireError, packet: Uint8Array): void {
+    this.drop('badChecksum', packet, error);
+  }
+
+  private inputIpv4(packet: Uint8Array): void {
+    const r = parseIpv4(packet, { verifyChecksum: false });
+    if (!r.ok) return this.malformed(r.error, packet);
+    const ip = r.value;
+    if (!ip.checksumOk) {
+      const strict = parseIpv4(packet);
+      return this.badChecksum(strict.ok ? { layer: 'ipv4', reason: 'bad checksum' } : strict.error, packet);
+    }
+    if (!this.isLocalAddress(ip.dst)) {
+      // Not ours (a point-to-point host does not forward); broadcast and
+      // multicast are not received either: nothing here joins a group.
+      return this.drop('notForUs', packet);
+    }
+    if (isMulticastOrBroadcast(ip.src) || isUnspecified(ip.src)) return this.drop('badSource', packet);
+    if (ip.isFragment) return this.drop('fragment', packet);
+    const src = ip.src;
+    const dst = ip.dst;
+    switch (ip.protocol) {
+      case IPPROTO_TCP:
+        return this.inputTcp(src, dst, ip.payload, packet);
+      case IPPROTO_UDP:
+        return this.inputUdp(src, dst, ip.payload, packet);
+      case IPPROTO_ICMP:
+        return this.inputIcmp(src, dst, ip.payload, ip.ttl, packet);
+      default:
+        this.drop('unknownProtocol', packet);
+        // RFC 1122 §3.2.2.1: protocol unreachable.
+        this.sendIcmpError4({ kind: 'destUnreachable', code: ICMP_UNREACH_PROTOCOL, nextHopMtu: 0, original: EMPTY }, src, dst, packet);
+    }
+  }
+
+  private inputIpv6(packet: Uint8Array): void {
+    const r = parseIpv6(packet);
+    if (!r.ok) return this.malformed(r.error, packet);
+    const ip = r.value;
+    if (!this.isLocalAddress(ip.dst)) return this.drop('notForUs', packet);
+    if (isMulticastOrBroadcast(ip.src) || isUnspecified(ip.src)) return this.drop('badSource', packet);
+    if (ip.isFragment) return this.drop('fragment', packet);
+    switch (ip.upperProtocol) {
+      case IPPROTO_TCP:
+        return this.inputTcp(ip.src, ip.finalDestination, ip.payload, packet);
+      case IPPROTO_UDP:
+        return this.inputUdp(ip.src, ip.finalDestination, ip.payload, packet);
+      case IPPROTO_ICMPV6:
+        return this.inputIcmpv6(ip.src, ip.dst, ip.payload, ip.hopLimit, packet);
+      case IPV6_NO_NEXT_HEADER:
+        return;
+      default: {
+        this.drop('unknownProtocol', packet);
+        // RFC 8200 §4: Parameter Problem code 1 (unrecognized Next Header),
+        // pointing at the field that named it.
+        const ext = ip.extHeaders;
+        const pointer = ext.length === 0 ? 6 : ext[ext.length - 1]!.offset;
+        this.sendIcmpError6({ kind: 'parameterProblem', code: 1, pointer, original: EMPTY }, ip.src, ip.dst, packet);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ TCP
+
+  private inputTcp(src: Uint8Array, dst: Uint8Array, buf: Uint8Array, packet: Uint8Array): void {
+    if (!verifyTcpChecksum(buf, src, dst)) {
+      const strict = parseTcp(buf, { src, dst });
+      return this.badChecksum(strict.ok ? { layer: 'tcp', reason: 'bad checksum' } : strict.error, packet);
+    }
+    const r = parseTcp(buf);
+    if (!r.ok) return this.malformed(r.error, packet);
+    const seg = r.value;
+    this.stats.tcpIn++;
+    if ((seg.flags & RST) !== 0) this.stats.tcpResetsIn++;
+    const ep = this.conns.get(tupleKey(dst, seg.dstPort, src, seg.srcPort));
+    if (ep !== undefined) {
+      const l = ep.listener;
+      if (
+        l !== null &&
+        l.synQueue.has(ep) &&
+        l.acceptQueueFull &&
+        (seg.flags & (ACK | SYN | RST)) === ACK &&
+        ep.conn.state === 'SYN_RECEIVED'
+      ) {
+        // The handshake would complete into a full accept queue: drop the
+        // ACK, as Linux does, so the SYN-ACK is retransmitted and the peer
+        // gets in once the application accepts.
+        return this.drop('acceptQueueFull', packet);
+      }
+      ep.conn.onSegment(seg, this.clock.now());
+      this.serviceTcp(ep);
+      return;
+    }
+    if (isMulticastOrBroadcast(dst)) return this.drop('notForUs', packet);
+    const found = this.findListener(dst, seg.dstPort);
+    if (found !== undefined) {
+      const l = found.listener;
+      if ((seg.flags & (SYN | ACK | RST)) === SYN) return this.passiveOpen(l, found.mapped, src, dst, seg, packet);
+      // RFC 9293 §3.10.7.2 (LISTEN): ignore a RST; answer an ACK with
+      // <SEQ=SEG.ACK><CTL=RST>; anything else without SYN is dropped.
+      if ((seg.flags & RST) !== 0 || (seg.flags & ACK) === 0) return this.drop('noListener', packet);
+      const rst = resetFor(seg);
+      if (rst !== undefined) this.sendSegment(rst, dst, src);
+      return this.drop('noListener', packet);
+    }
+    // RFC 9293 §3.10.7.1 (CLOSED): a RST for anything but a RST.
+    this.drop('noListener', packet);
+    const rst = resetFor(seg);
+    if (rst !== undefined) this.sendSegment(rst, dst, src);
+  }
+
+  private findListener(dst: Uint8Array, port: number): { listener: TcpListener; mapped: boolean } | undefined {
+    let l = this.listeners.get(endpointKey(dst, port));
+    if (l !== undefined) return { listener: l, mapped: false };
+    l = this.listeners.get(endpointKey(dst.length === 4 ? IPV4_ANY : IPV6_ANY, port));
+    if (l !== undefined) return { listener: l, mapped: false };
+    if (dst.length === 4) {
+      // A dual-stack IPv6 listener on :: takes IPv4 too (RFC 3493 §3.7).
+      l = this.listeners.get(endpointKey(IPV6_ANY, port));
+      if (l !== undefined && !l.ipv6Only) return { listener: l, mapped: true };
+    }
+    return undefined;
+  }
+
+  private passiveOpen(l: TcpListener, mapped: boolean, src: Uint8Array, dst: Uint8Array, syn: Segment, packet: Uint8Array): void {
+    if (l.synQueue.size >= l.maxSynQueue || l.acceptQueueFull) return this.drop('listenOverflow', packet);
+    const path = this.pathTo(src);
+    if (path === undefined) return this.drop('noRoute', packet);
+    const now = this.clock.now();
+    const tuple: FourTuple = { localAddr: Uint8Array.from(dst), localPort: syn.dstPort, remoteAddr: Uint8Array.from(src), remotePort: syn.srcPort };
+    const conn = TcpConnection.openPassive({
+      config: this.tcpConfig,
+      tuple,
+      iss: this.isnFn(tuple, now),
+      now,
+      mss: mssFor(path.mtu, src),
+      syn,
+    });
+    const key = tupleKey(tuple.localAddr, tuple.localPort, tuple.remoteAddr, tuple.remotePort);
+    const ep = new TcpEndpoint(this, conn, key, mapped);
+    ep.listener = l;
+    l.synQueue.add(ep);
+    this.conns.set(key, ep);
+    this.stats.tcpPassiveOpens++;
+    this.serviceTcp(ep);
+  }
+
+  /**
+   * Open a connection (RFC 9293 §3.10.1 active OPEN). The endpoint is in
+   * SYN_SENT with its SYN on the way; set its `handler` to hear the
+   * outcome. Throws StackError: ENETUNREACH (no route), EADDRNOTAVAIL
+   * (local address not ours, or no ephemeral port left), EADDRINUSE (the
+   * local port is taken), EINVAL (bad arguments, mixed families).
+   */
+  tcpConnect(opts: TcpConnectOptions): TcpEndpoint {
+    this.checkOpen('connect');
+    let remote = opts.remoteAddr;
+    if (isV4Mapped(remote)) remote = unmapV4(remote);
+    const remoteText = formatAddress(remote);
+    const port = opts.remotePort;
+    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new StackError('EINVAL', 'connect', remoteText, port);
+    if (remote.length !== 4 && remote.length !== 16) throw new StackError('EINVAL', 'connect');
+    if (isUnspecified(remote) || isMulticastOrBroadcast(remote)) throw new StackError('EINVAL', 'connect', remoteText, port);
+    const path = this.pathTo(remote);
+    if (path === undefined) throw new StackError('ENETUNREACH', 'connect', remoteText, port);
+    let local = path.src;
+    if (opts.localAddr !== undefined && !isUnspecified(opts.localAddr)) {
+      let la = opts.localAddr;
+      if (isV4Mapped(la)) la = unmapV4(la);
+      if (la.length !== remote.length) throw new StackError('EINVAL', 'bind', formatAddress(la));
+      if (!this.isLocalAddress(la)) throw new StackError('EADDRNOTAVAIL', 'bind', formatAddress(la));
+      local = la;
+    }
+    let localPort = opts.localPort ?? 0;
+    if (!Number.isInteger(localPort) || localPort < 0 || localPort > 65535) throw new StackError('EINVAL', 'bind');
+    if (localPort !== 0) {
+      if (this.listenerConflict(local, localPort, false) || this.conns.has(tupleKey(local, localPort, remote, port))) {
+        throw new StackError('EADDRINUSE', 'bind', formatAddress(local), localPort);
+      }
+    } else {
+      const chosen = this.ports.select(
+        local,
+        remote,
+        port,
+        (p) => !this.listenerConflict(local, p, false) && !this.conns.has(tupleKey(local, p, remote, port)),
+      );
+      if (chosen === undefined) throw new StackError('EADDRNOTAVAIL', 'connect', remoteText, port);
+      localPort = chosen;
+    }
+    const now = this.clock.now();
+    const tuple: FourTuple = { localAddr: Uint8Array.from(local), localPort, remoteAddr: Uint8Array.from(remote), remotePort: port };
+    const config = opts.config === undefined ? this.tcpConfig : { ...this.tcpConfig, ...opts.config };
+    const conn = TcpConnection.openActive({ config, tuple, iss: this.isnFn(tuple, now), now, mss: mssFor(path.mtu, remote) });
+    const key = tupleKey(tuple.localAddr, localPort, tuple.remoteAddr, port);
+    const ep = new TcpEndpoint(this, conn, key, false);
+    this.conns.set(key, ep);
+    this.stats.tcpActiveOpens++;
+    this.serviceTcp(ep);
+    return ep;
+  }
+
+  /**
+   * Listen (RFC 9293 §3.10.1 passive OPEN). Throws StackError EADDRINUSE
+   * (another listener overlaps), EADDRNOTAVAIL (not our address), EINVAL.
+   */
+  tcpListen(opts: TcpListenOptions = {}): TcpListener {
+    this.checkOpen('listen');
+    let addr = opts.addr ?? IPV6_ANY;
+    if (isV4Mapped(addr)) addr = unmapV4(addr);
+    const ipv6Only = opts.ipv6Only ?? false;
+    let port = opts.port ?? 0;
+    const addrText = formatAddress(addr);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new StackError('EINVAL', 'listen', addrText, port);
+    if (addr.length !== 4 && addr.length !== 16) throw new StackError('EINVAL', 'listen');
+    if (!isUnspecified(addr) && !this.isLocalAddress(addr)) throw new StackError('EADDRNOTAVAIL', 'listen', addrText, port);
+    const backlog = Math.max(1, Math.min(opts.backlog ?? DEFAULT_BACKLOG, 65535));
+    if (port === 0) {
+      const chosen = this.ports.select(addr, EMPTY, 0, (p) => !this.listenersByPort.has(p) && !this.tcpPortInUse(p));
+      if (chosen === undefined) throw new StackError('EADDRINUSE', 'listen', addrText, 0);
+      port = chosen;
+    } else if (this.listenerConflict(addr, port, ipv6Only)) {
+      throw new StackError('EADDRINUSE', 'listen', addrText, port);
+    }
+    const key = endpointKey(addr, port);
+    const l = new TcpListener(this, Uint8Array.from(addr), port, backlog, Math.max(this.maxSynQueue, backlog), ipv6Only, key);
+    this.listeners.set(key, l);
+    let list = this.listenersByPort.get(port);
+    if (list === undefined) this.listenersByPort.set(port, (list = []));
+    list.push(l);
+    return l;
+  }
+
+  unlisten(l: TcpListener): void {
+    if (this.listeners.get(l.key) === l) this.listeners.delete(l.key);
+    const list = this.listenersByPort.get(l.port);
+    if (list === undefined) return;
+    const i = list.indexOf(l);
+    if (i >= 0) list.splice(i, 1);
+    if (list.length === 0) this.listenersByPort.delete(l.port);
+  }
+
+  /**
+   * Whether binding `addr`:`port` would overlap a listener: the same
+   * address, or a wildcard of the same family on either side, or an IPv4
+   * address against a dual-stack IPv6 wildcard.
+   */
+  private listenerConflict(addr: Uint8Array, port: number, ipv6Only: boolean): boolean {
+    const list = this.listenersByPort.get(port);
+    if (list === undefined) return false;
+    for (const l of list) if (overlaps(l.addr, l.ipv6Only, addr, ipv6Only)) return true;
+    return false;
+  }
+
+  private tcpPortInUse(port: number): boolean {
+    for (const ep of this.conns.values()) if (ep.tuple.localPort === port) return true;
+    return false;
+  }
+
+  /** Open connections (every state but CLOSED), listeners' included. */
+  get connectionCount(): number {
+    return this.conns.size;
+  }
+
+  /** Connections as [key, endpoint] (for inspection). */
+  connections(): IterableIterator<TcpEndpoint> {
+    return this.conns.values();
+  }
+
+  /** Drain what a connection wants to send and say, then re-arm its timer. Re-entrant. */
+  serviceTcp(ep: TcpEndpoint): void {
+    if (ep.servicing) {
+      ep.again = true;
+      return;
+    }
+    ep.servicing = true;
+    const conn = ep.conn;
+    try {
+      do {
+        ep.again = false;
+        for (let seg = conn.pollTransmit(); seg !== undefined; seg = conn.pollTransmit()) {
+          this.sendSegment(seg, conn.tuple.localAddr, conn.tuple.remoteAddr);
+        }
+        for (let ev = conn.pollEvent(); ev !== undefined; ev = conn.pollEvent()) this.connEvent(ep, ev);
+      } while (ep.again);
+    } finally {
+      ep.servicing = false;
+    }
+    const rtx = conn.stats.retransmits;
+    if (rtx !== ep.countedRetransmits) {
+      this.stats.tcpRetransmits += rtx - ep.countedRetransmits;
+      ep.countedRetransmits = rtx;
+    }
+    if (ep.closed) {
+      this.heap.remove(ep);
+      return;
+    }
+    this.heap.schedule(ep, conn.nextDeadline());
+    this.armTimer();
+  }
+
+  private connEvent(ep: TcpEndpoint, ev: ConnEvent): void {
+    const l = ep.listener;
+    switch (ev.type) {
+      case 'established':
+        if (l !== null && l.synQueue.delete(ep)) {
+          if (l.closed) break;
+          if (l.onConnection !== null) {
+            ep.listener = null;
+            l.onConnection(ep);
+            return;
+          }
+          l.acceptQueue.push(ep);
+        }
+        break;
+      case 'error':
+        this.stats.tcpErrors[ev.code] = (this.stats.tcpErrors[ev.code] ?? 0) + 1;
+        break;
+      case 'closed':
+        ep.closed = true;
+        if (this.conns.get(ep.key) === ep) this.conns.delete(ep.key);
+        if (l !== null) {
+          l.synQueue.delete(ep);
+          const i = l.acceptQueue.indexOf(ep);
+          if (i >= 0) l.acceptQueue.splice(i, 1);
+          ep.listener = null;
+        }
+        break;
+      default:
+        break;
+    }
+    ep.deliver(ev);
+  }
+
+  private armTimer(): void {
+    const earliest = this.heap.earliest;
+    if (earliest === Infinity || this.closedStack) return;
+    // A timer set while firing never fires at the same instant again: a
+    // deadline the connection did not move would otherwise spin.
+    const at = this.firing ? Math.max(earliest, this.clock.now() + 1) : earliest;
+    if (this.timer !== null && this.timerAt <= at) return;
+    this.timer?.cancel();
+    this.timerAt = at;
+    this.timer = this.clock.setTimer(at, this.onClockTimer);
+  }
+
+  private readonly onClockTimer = (): void => {
+    this.timer = null;
+    this.timerAt = Infinity;
+    const now = this.clock.now();
+    const due = this.due;
+    for (let ep = this.heap.popDue(now); ep !== undefined; ep = this.heap.popDue(now)) due.push(ep);
+    this.firing = true;
+    try {
+      for (let i = 0; i < due.length; i++) {
+        const ep = due[i]!;
+        if (ep.closed) continue;
+        ep.conn.onTimer(now);
+        this.serviceTcp(ep);
+      }
+    } finally {
+      due.length = 0;
+      this.firing = false;
+    }
+    this.armTimer();
+  };
+
+  /** Emit one TCP segment from `local` to `remote`. */
+  private sendSegment(seg: Segment, local: Uint8Array, remote: Uint8Array): void {
+    const path = this.pathTo(remote);
+    if (path === undefined) return this.drop('noRoute');
+    const v6 = remote.length === 16;
+    const hlen = v6 ? IPV6_HEADER : IPV4_HEADER;
+    const tcpLen = tcpHeaderLength(seg.options) + seg.payload.length;
+    const packet = new Uint8Array(hlen + tcpLen);
+    emitTcp(seg, local, remote, packet, hlen);
+    if (v6) emitIpv6({ nextHeader: IPPROTO_TCP, hopLimit: this.ttl, src: local, dst: remote }, tcpLen, packet, 0);
+    else emitIpv4({ ttl: this.ttl, protocol: IPPROTO_TCP, src: local, dst: remote, identification: this.nextIpId(), flags: { DF: true } }, tcpLen, packet, 0);
+    this.stats.tcpOut++;
+    if ((seg.flags & RST) !== 0) this.stats.tcpResetsOut++;
+    this.transmit(path, packet);
+  }
+
+  private nextIpId(): number {
+    this.ipId = (this.ipId + 1) & 0xffff;
+    return this.ipId;
+  }
+
+  private transmit(path: Path, packet: Uint8Array): void {
+    if (packet.length > path.mtu) return this.drop('tooBig', packet);
+    this.stats.ipOut++;
+    if (path.iface === null) {
+      this.loopQueue.push(packet);
+      this.loopTimer ??= this.clock.setTimer(this.clock.now(), this.runLoopback);
+      return;
+    }
+    path.iface.device.send(packet);
+  }
+
+  private readonly runLoopback = (): void => {
+    this.loopTimer = null;
+    // Packets queued while these are processed wait for the next round.
+    const batch = this.loopQueue.splice(0, this.loopQueue.length);
+    for (const p of batch) this.receive(null, p);
+  };
+
+  /** RFC 6528 §3: ISN = M + F(localip, localport, remoteip, remoteport, secretkey), M a 4 µs timer. */
+  private defaultIsn(t: FourTuple, now: number): number {
+    const f = this.hashInput.reset().bytes(t.localAddr).u16(t.localPort).bytes(t.remoteAddr).u16(t.remotePort).hash(this.isnKey);
+    return (Math.floor(now / 4) + f) >>> 0;
+  }
+
+  // ------------------------------------------------------------------ UDP
+
+  createUdpSocket(opts: UdpSocketOptions = {}): UdpSocket {
+    this.checkOpen('socket');
+    return new UdpSocket(this, opts);
+  }
+
+  udpBind(sock: UdpSocket, addr: Uint8Array, port: number): number {
+    let a = addr;
+    if (isV4Mapped(a)) a = unmapV4(a);
+    const text = formatAddress(a);
+    if (!isUnspecified(a) && !this.isLocalAddress(a)) throw new StackError('EADDRNOTAVAIL', 'bind', text, port);
+    if (port === 0) {
+      const chosen = this.ports.select(a, EMPTY, 0, (p) => !this.udpByPort.has(p));
+      if (chosen === undefined) throw new StackError('EADDRINUSE', 'bind', text, 0);
+      port = chosen;
+    } else {
+      const list = this.udpByPort.get(port);
+      if (list !== undefined) {
+        for (const s of list) if (overlaps(udpBoundAddr(s), s.ipv6Only, a, sock.ipv6Only)) throw new StackError('EADDRINUSE', 'bind', text, port);
+      }
+    }
+    this.udpBindings.set(endpointKey(a, port), sock);
+    let list = this.udpByPort.get(port);
+    if (list === undefined) this.udpByPort.set(port, (list = []));
+    list.push(sock);
+    return port;
+  }
+
+  udpUnbind(sock: UdpSocket): void {
+    if (sock.boundAddr === null) return;
+    const a = udpBoundAddr(sock);
+    const key = endpointKey(a, sock.boundPort);
+    if (this.udpBindings.get(key) === sock) this.udpBindings.delete(key);
+    const list = this.udpByPort.get(sock.boundPort);
+    if (list !== undefined) {
+      const i = list.indexOf(sock);
+      if (i >= 0) list.splice(i, 1);
+      if (list.length === 0) this.udpByPort.delete(sock.boundPort);
+    }
+  }
+
+  udpSend(sock: UdpSocket, data: Uint8Array, dst: Uint8Array, dstPort: number): void {
+    let remote = dst;
+    if (isV4Mapped(remote)) remote = unmapV4(remote);
+    const text = formatAddress(remote);
+    if (isUnspecified(remote)) throw new StackError('EINVAL', 'send', text, dstPort);
+    const path = this.pathTo(remote);
+    if (path === undefined) throw new StackError('ENETUNREACH', 'send', text, dstPort);
+    let src = path.src;
+    const bound = udpBoundAddr(sock);
+    if (!isUnspecified(bound)) {
+      if (bound.length !== remote.length) throw new StackError('EINVAL', 'send', text, dstPort);
+      src = bound;
+    } else if (bound.length === 16 && remote.length === 4 && sock.ipv6Only) {
+      throw new StackError('ENETUNREACH', 'send', text, dstPort);
+    }
+    const v6 = remote.length === 16;
+    const hlen = v6 ? IPV6_HEADER : IPV4_HEADER;
+    const udpLen = 8 + data.length;
+    if (hlen + udpLen > path.mtu || udpLen > 65535) throw new StackError('EMSGSIZE', 'send', text, dstPort);
+    const packet = new Uint8Array(hlen + udpLen);
+    emitUdp({ srcPort: sock.boundPort, dstPort, payload: data }, src, remote, packet, hlen);
+    if (v6) emitIpv6({ nextHeader: IPPROTO_UDP, hopLimit: this.ttl, src, dst: remote }, udpLen, packet, 0);
+    else emitIpv4({ ttl: this.ttl, protocol: IPPROTO_UDP, src, dst: remote, identification: this.nextIpId() }, udpLen, packet, 0);
+    this.stats.udpOut++;
+    this.transmit(path, packet);
+  }
+
+  private findUdp(dst: Uint8Array, port: number): UdpSocket | undefined {
+    let s = this.udpBindings.get(endpointKey(dst, port));
+    if (s !== undefined) return s;
+    s = this.udpBindings.get(endpointKey(dst.length === 4 ? IPV4_ANY : IPV6_ANY, port));
+    if (s !== undefined) return s;
+    if (dst.length === 4) {
+      s = this.udpBindings.get(endpointKey(IPV6_ANY, port));
+      if (s !== undefined && !s.ipv6Only) return s;
+    }
+    return undefined;
+  }
+
+  private inputUdp(src: Uint8Array, dst: Uint8Array, buf: Uint8Array, packet: Uint8Array): void {
+    const r = parseUdp(buf, { src, dst });
+    if (!r.ok) {
+      if (r.error.reason.startsWith('bad checksum') || r.error.reason.startsWith('zero checksum')) return this.badChecksum(r.error, packet);
+      return this.malformed(r.error, packet);
+    }
+    const d = r.value;
+    this.stats.udpIn++;
+    const sock = this.findUdp(dst, d.dstPort);
+    if (sock === undefined || !sock.deliver(d.payload, src, d.srcPort)) {
+      this.drop('noPort', packet);
+      if (sock !== undefined || isMulticastOrBroadcast(dst)) return;
+      // RFC 1122 §4.1.3.1 / RFC 4443 §3.1: port unreachable.
+      if (src.length === 4) {
+        this.sendIcmpError4({ kind: 'destUnreachable', code: ICMP_UNREACH_PORT, nextHopMtu: 0, original: EMPTY }, src, dst, packet);
+      } else {
+        this.sendIcmpError6({ kind: 'destUnreachable', code: ICMPV6_UNREACH_PORT, original: EMPTY }, src, dst, packet);
+      }
+    }
+  }
+
+  // ----------------------------------------------------------------- ICMP
+
+  /** Take one token from the ICMP error bucket; false when the limit says no. */
+  private icmpAllowed(): boolean {
+    const lim = this.rateLimit;
+    if (lim === false) return true;
+    const now = this.clock.now();
+    this.icmpTokens = Math.min(lim.burst, this.icmpTokens + ((now - this.icmpTokensAt) * lim.perSecond) / 1_000_000);
+    this.icmpTokensAt = now;
+    if (this.icmpTokens < 1) {
+      this.stats.icmpRateLimited++;
+      return false;
+    }
+    this.icmpTokens -= 1;
+    return true;
+  }
+
+  /**
+   * Send an ICMP error about `packet` (which came from `src` to `dst`) back
+   * to its source, quoting as much of it as fits in 576 bytes (RFC 1812
+   * §4.3.2.3). Never about an ICMP error, a broadcast, or without a usable
+   * source (RFC 1122 §3.2.2).
+   */
+  private sendIcmpError4(m: Extract<IcmpMessage, { original: Uint8Array }>, src: Uint8Array, dst: Uint8Array, packet: Uint8Array): void {
+    if (isMulticastOrBroadcast(dst) || isMulticastOrBroadcast(src) || isUnspecified(src)) return;
+    if (!this.icmpAllowed()) return;
+    const quoted = packet.subarray(0, Math.min(packet.length, 576 - IPV4_HEADER - 8));
+    this.sendIcmp4({ ...m, original: quoted }, dst, src);
+  }
+
+  /** As sendIcmpError4, for ICMPv6: quote up to the minimum MTU (RFC 4443 §2.4 (c)). */
+  private sendIcmpError6(m: Extract<Icmpv6Message, { original: Uint8Array }>, src: Uint8Array, dst: Uint8Array, packet: Uint8Array): void {
+    if (isMulticastOrBroadcast(dst) || isMulticastOrBroadcast(src) || isUnspecified(src)) return;
+    if (!this.icmpAllowed()) return;
+    const quoted = packet.subarray(0, Math.min(packet.length, IPV6_MIN_MTU - IPV6_HEADER - 8));
+    this.sendIcmp6({ ...m, original: quoted }, dst, src);
+  }
+
+  private sendIcmp4(m: IcmpMessage, from: Uint8Array | undefined, to: Uint8Array): void {
+    const path = this.pathTo(to);
+    if (path === undefined) return this.drop('noRoute');
+    const src = from !== undefined && this.isLocalAddress(from) ? from : path.src;
+    const len = icmpLength(m);
+    const packet = new Uint8Array(IPV4_HEADER + len);
+    emitIcmp(m, packet, IPV4_HEADER);
+    emitIpv4({ ttl: this.ttl, protocol: IPPROTO_ICMP, src, dst: to, identification: this.nextIpId() }, len, packet, 0);
+    this.stats.icmpOut++;
+    this.transmit(path, packet);
+  }
+
+  private sendIcmp6(m: Icmpv6Message, from: Uint8Array | undefined, to: Uint8Array): void {
+    const path = this.pathTo(to);
+    if (path === undefined) return this.drop('noRoute');
+    const src = from !== undefined && this.isLocalAddress(from) ? from : path.src;
+    const len = icmpv6Length(m);
+    const packet = new Uint8Array(IPV6_HEADER + len);
+    emitIcmpv6(m, src, to, packet, IPV6_HEADER);
+    emitIpv6({ nextHeader: IPPROTO_ICMPV6, hopLimit: this.ttl, src, dst: to }, len, packet, 0);
+    this.stats.icmpOut++;
+    this.transmit(path, packet);
+  }
+
+  private inputIcmp(src: Uint8Array, dst: Uint8Array, buf: Uint8Array, ttl: number, packet: Uint8Array): void {
+    const r = parseIcmp(buf, { verifyChecksum: false });
+    if (!r.ok) return this.malformed(r.error, packet);
+    if (!r.value.checksumOk) {
+      const strict = parseIcmp(buf);
+      return this.badChecksum(strict.ok ? { layer: 'icmp', reason: 'bad checksum' } : strict.error, packet);
+    }
+    this.stats.icmpIn++;
+    const m = r.value.message;
+    switch (m.kind) {
+      case 'echoRequest':
+        // RFC 792 / RFC 1122 §3.2.2.6: the reply carries the request's id, sequence and data.
+        if (isMulticastOrBroadcast(dst)) return;
+        this.stats.echoReplies++;
+        this.sendIcmp4({ kind: 'echoReply', id: m.id, seq: m.seq, data: m.data.slice() }, dst, src);
+        return;
+      case 'echoReply':
+        return this.echoReply(`4/${m.id}/${m.seq}`, src, ttl, m.data.length, packet);
+      case 'destUnreachable': {
+        return this.icmpError(m.original, 4, (quotedLength) => icmp4UnreachableSignal(m.code, m.nextHopMtu, quotedLength), m.code === ICMP_UNREACH_PORT, packet);
+      }
+      case 'timeExceeded':
+        return this.icmpError(m.original, 4, () => TIME_EXCEEDED_SIGNAL, false, packet);
+      default:
+        return;
+    }
+  }
+
+  private inputIcmpv6(src: Uint8Array, dst: Uint8Array, buf: Uint8Array, hopLimit: number, packet: Uint8Array): void {
+    const r = parseIcmpv6(buf, { src, dst });
+    if (!r.ok) {
+      if (r.error.reason.startsWith('bad checksum')) return this.badChecksum(r.error, packet);
+      return this.malformed(r.error, packet);
+    }
+    this.stats.icmpIn++;
+    const m = r.value.message;
+    switch (m.kind) {
+      case 'echoRequest':
+        // RFC 4443 §4.2.
+        if (isMulticastOrBroadcast(dst)) return;
+        this.stats.echoReplies++;
+        this.sendIcmp6({ kind: 'echoReply', id: m.id, seq: m.seq, data: m.data.slice() }, dst, src);
+        return;
+      case 'echoReply':
+        return this.echoReply(`6/${m.id}/${m.seq}`, src, hopLimit, m.data.length, packet);
+      case 'destUnreachable':
+        return this.icmpError(m.original, 6, () => icmp6UnreachableSignal(m.code), m.code === ICMPV6_UNREACH_PORT, packet);
+      case 'packetTooBig':
+        return this.icmpError(m.original, 6, () => icmp6PacketTooBigSignal(m.mtu), false, packet);
+      case 'timeExceeded':
+        return this.icmpError(m.original, 6, () => TIME_EXCEEDED_SIGNAL, false, packet);
+      default:
+        return;
+    }
+  }
+
+  /**
+   * An ICMP error quoting `original`, a packet we sent: find the connection
+   * or socket it belongs to and hand it the signal.
+   */
+  private icmpError(
+    original: Uint8Array,
+    family: 4 | 6,
+    signalFor: (quotedLength: number) => IcmpSignal | undefined,
+    portUnreachable: boolean,
+    packet: Uint8Array,
+  ): void {
+    let qsrc: Uint8Array;
+    let qdst: Uint8Array;
+    let proto: number;
+    let upper: Uint8Array;
+    let quotedLength: number;
+    if (family === 4) {
+      const q = parseIpv4(original, { allowTruncated: true, verifyChecksum: false });
+      if (!q.ok) return this.malformed({ layer: 'icmp', reason: `quoted packet: ${q.error.reason}` }, packet);
+      qsrc = q.value.src;
+      qdst = q.value.dst;
+      proto = q.value.protocol;
+      upper = q.value.payload;
+      quotedLength = q.value.totalLength;
+      if (q.value.fragmentOffset !== 0) return this.drop('icmpUnmatched', packet);
+    } else {
+      const q = parseIpv6(original, { allowTruncated: true });
+      if (!q.ok) return this.malformed({ layer: 'icmpv6', reason: `quoted packet: ${q.error.reason}` }, packet);
+      qsrc = q.value.src;
+      qdst = q.value.finalDestination;
+      proto = q.value.upperProtocol;
+      upper = q.value.payload;
+      quotedLength = IPV6_HEADER + q.value.payloadLength;
+      if (q.value.fragment !== undefined && q.value.fragment.offset !== 0) return this.drop('icmpUnmatched', packet);
+    }
+    if (!this.isLocalAddress(qsrc)) return this.drop('icmpUnmatched', packet);
+    const signal = signalFor(quotedLength);
+    // RFC 792: the quote holds at least the first 8 bytes of the datagram: ports and the sequence number.
+    if (proto === IPPROTO_TCP && upper.length >= 8 && signal !== undefined) {
+      const ep = this.conns.get(tupleKey(qsrc, get16(upper, 0), qdst, get16(upper, 2)));
+      if (ep === undefined) return this.drop('icmpUnmatched', packet);
+      // RFC 5927 §4.1: act only on errors about data in flight (SND.UNA ≤ SEG.SEQ ≤ SND.NXT),
+      // which an off-path attacker has to guess.
+      const seq = get32(upper, 4);
+      if (!seqLe(ep.conn.sndUna, seq) || !seqLe(seq, ep.conn.sndNxt)) return this.drop('icmpUnmatched', packet);
+      if (signal.kind === 'mtu') this.learnPmtu(qdst, signal.mtu);
+      this.stats.icmpErrorsDelivered++;
+      ep.conn.onIcmp(signal, this.clock.now());
+      this.serviceTcp(ep);
+      return;
+    }
+    if (proto === IPPROTO_UDP && upper.length >= 8) {
+      if (signal?.kind === 'mtu') this.learnPmtu(qdst, signal.mtu);
+      const sock = this.findUdp(qsrc, get16(upper, 0));
+      if (sock === undefined) return this.drop('icmpUnmatched', packet);
+      const code = portUnreachable ? 'ECONNREFUSED' : signal !== undefined && signal.kind !== 'mtu' ? signal.code : undefined;
+      if (code !== undefined && sock.deliverError(new StackError(code, 'recv', formatAddress(qdst), get16(upper, 2)))) {
+        this.stats.icmpErrorsDelivered++;
+      }
+      return;
+    }
+    if ((proto === IPPROTO_ICMP || proto === IPPROTO_ICMPV6) && upper.length >= 8) {
+      // An error about one of our echo requests fails that ping.
+      const type = upper[0]!;
+      if (type === 8 || type === 128) {
+        const key = `${family}/${get16(upper, 4)}/${get16(upper, 6)}`;
+        const p = this.pings.get(key);
+        if (p !== undefined) {
+          this.pings.delete(key);
+          p.timer.cancel();
+          const code = signal !== undefined && signal.kind !== 'mtu' ? signal.code : 'EHOSTUNREACH';
+          this.stats.icmpErrorsDelivered++;
+          p.reject(new StackError(code, 'ping', formatAddress(qdst)));
+          return;
+        }
+      }
+    }
+    this.drop('icmpUnmatched', packet);
+  }
+
+  private learnPmtu(dst: Uint8Array, mtu: number): void {
+    const key = addrKey(dst);
+    const old = this.pmtu.get(key);
+    if (old === undefined || mtu < old.mtu || this.clock.now() - old.at > PMTU_AGE) this.pmtu.set(key, { mtu, at: this.clock.now() });
+  }
+
+  /**
+   * Send an echo request (ICMP or ICMPv6 by the address family) and resolve
+   * with the reply, or reject with a StackError (ETIMEDOUT after `timeout`,
+   * ENETUNREACH without a route, or the code of an ICMP error about it).
+   */
+  ping(address: string | Uint8Array, opts: PingOptions = {}): Promise<PingReply> {
+    const dst = typeof address === 'string' ? parseAddress(address) : address;
+    if (dst === undefined) return Promise.reject(new StackError('EINVAL', 'ping', String(address)));
+    const text = formatAddress(dst);
+    const path = this.pathTo(dst);
+    if (path === undefined) return Promise.reject(new StackError('ENETUNREACH', 'ping', text));
+    const id = opts.id ?? this.pingId;
+    const seq = opts.seq ?? (this.pingId = (this.pingId + 1) & 0xffff);
+    const data = opts.data ?? new Uint8Array(56);
+    const family = dst.length === 4 ? 4 : 6;
+    const key = `${family}/${id}/${seq}`;
+    if (this.pings.has(key)) return Promise.reject(new StackError('EINVAL', 'ping', text));
+    return new Promise<PingReply>((resolve, reject) => {
+      const sentAt = this.clock.now();
+      const timer = this.clock.setTimer(sentAt + (opts.timeout ?? 1_000_000), () => {
+        this.pings.delete(key);
+        reject(new StackError('ETIMEDOUT', 'ping', text));
+      });
+      this.pings.set(key, { sentAt, resolve, reject, timer });
+      if (family === 4) this.sendIcmp4({ kind: 'echoRequest', id, seq, data }, undefined, dst);
+      else this.sendIcmp6({ kind: 'echoRequest', id, seq, data }, undefined, dst);
+    });
+  }
+
+  private echoReply(key: string, from: Uint8Array, ttl: number, bytes: number, packet: Uint8Array): void {
+    const p = this.pings.get(key);
+    if (p === undefined) return this.drop('icmpUnmatched', packet);
+    this.pings.delete(key);
+    p.timer.cancel();
+    p.resolve({ rtt: this.clock.now() - p.sentAt, ttl, bytes, from: formatAddress(from) });
+  }
+
+  // -------------------------------------------------------------- closing
+
+  private checkOpen(syscall: string): void {
+    if (this.closedStack) throw new StackError('EBADF', syscall);
+  }
+
+  /**
+   * Shut the stack down: connections are aborted (with RST), listeners and
+   * sockets closed, devices detached (not closed: they belong to the caller).
+   */
+  close(): void {
+    if (this.closedStack) return;
+    for (const l of [...this.listeners.values()]) l.close();
+    for (const ep of [...this.conns.values()]) ep.abort();
+    for (const list of [...this.udpByPort.values()]) for (const s of [...list]) s.close();
+    for (const p of this.pings.values()) {
+      p.timer.cancel();
+      p.reject(new StackError('ECANCELED', 'ping'));
+    }
+    this.pings.clear();
+    this.closedStack = true;
+    this.timer?.cancel();
+    this.timer = null;
+    this.loopTimer?.cancel();
+    this.loopTimer = null;
+    for (const i of this.interfaces) i.device.onReceive = null;
+  }
+}
+
+/** Our MSS on a path of `mtu` bytes: the MTU less the IP and TCP headers (RFC 9293 §3.7.1). */
+function mssFor(mtu: number, remote: Uint8Array): number {
+  return mtu - (remote.length === 16 ? IPV6_HEADER : IPV4_HEADER) - TCP_HEADER;
+}
+
+/** The address a UDP socket is filed under (IPv4-mapped bindings as IPv4). */
+function udpBoundAddr(s: UdpSocket): Uint8Array {
+  const a = s.boundAddr ?? (s.type === 'udp6' ? IPV6_ANY : IPV4_ANY);
+  return isV4Mapped(a) ? unmapV4(a) : a;
+}
+
+/**
+ * Whether two bindings of one port overlap: the same address, a wildcard
+ * against anything of its family, or IPv4 against a dual-stack IPv6
+ * wildcard.
+ */
+function overlaps(a: Uint8Array, aV6Only: boolean, b: Uint8Array, bV6Only: boolean): boolean {
+  if (a.length === b.length) return isUnspecified(a) || isUnspecified(b) || addrEqual(a, b);
+  const [v6, v6Only] = a.length === 16 ? [a, aV6Only] : [b, bV6Only];
+  return isUnspecified(v6) && !v6Only;
+}

@@ -1,0 +1,244 @@
+// The stack's handles on TCP: an endpoint per connection (the sans-IO core
+// plus the driver's bookkeeping) and a listener with its SYN queue and
+// accept queue.
+
+import type { TcpConnection } from '../tcp/connection.js';
+import type { ConnEvent, FourTuple, TcpState } from '../tcp/types.js';
+import { formatAddress, mapV4 } from './addr.js';
+import type { HeapEntry } from './timer-heap.js';
+
+/** What the stack offers an endpoint: time, and the drain-and-rearm step. */
+export interface TcpHost {
+  now(): number;
+  /** Drain the connection's segments and events, re-arm its timer. */
+  serviceTcp(ep: TcpEndpoint): void;
+  /** A listener stops: forget it. */
+  unlisten(l: TcpListener): void;
+}
+
+export interface AddressInfo {
+  address: string;
+  family: 'IPv4' | 'IPv6';
+  port: number;
+}
+
+/**
+ * One TCP connection as the stack drives it. User calls go through here so
+ * that whatever they make the core want to send goes out at once and its
+ * timer is re-armed.
+ */
+export class TcpEndpoint implements HeapEntry {
+  deadline = Infinity;
+  heapIndex = -1;
+  /** Receives every event of the connection, in order; null while nobody owns it (not yet accepted, or abandoned). */
+  handler: ((ev: ConnEvent) => void) | null = null;
+  /** The listener that made it, while it is in that listener's SYN or accept queue. */
+  listener: TcpListener | null = null;
+  /** Set once the core said 'closed': the endpoint is out of the stack. */
+  closed = false;
+  /** Retransmissions already added to the stack's counters. */
+  countedRetransmits = 0;
+  /** Re-entrancy guard of the service loop. */
+  servicing = false;
+  again = false;
+  /** Events that arrived while nobody owned the endpoint, for the owner to hear first. */
+  private pending: ConnEvent[] | null = null;
+  private abandoned = false;
+
+  constructor(
+    private readonly host: TcpHost,
+    readonly conn: TcpConnection,
+    /** The demultiplexing key. */
+    readonly key: string,
+    /**
+     * Reported as IPv4-mapped IPv6 addresses: an IPv4 connection accepted
+     * by a dual-stack IPv6 listener, as Node reports them.
+     */
+    readonly mapped: boolean,
+  ) {}
+
+  /**
+   * Take ownership: `fn` hears the events that arrived while the endpoint
+   * waited (in an accept queue), then every later one.
+   */
+  setHandler(fn: (ev: ConnEvent) => void): void {
+    this.handler = fn;
+    this.abandoned = false;
+    const p = this.pending;
+    this.pending = null;
+    if (p !== null) for (const ev of p) fn(ev);
+  }
+
+  /** Give up ownership: later events are dropped (the stack still runs the connection to CLOSED). */
+  detach(): void {
+    this.handler = null;
+    this.abandoned = true;
+    this.pending = null;
+  }
+
+  /** An event from the core (called by the stack). */
+  deliver(ev: ConnEvent): void {
+    if (this.handler !== null) {
+      this.handler(ev);
+      return;
+    }
+    if (this.abandoned) return;
+    const p = (this.pending ??= []);
+    const last = p[p.length - 1];
+    // Repeated 'readable'/'writable' say nothing new.
+    if (last !== undefined && last.type === ev.type && (ev.type === 'readable' || ev.type === 'writable')) return;
+    p.push(ev);
+  }
+
+  get tuple(): FourTuple {
+    return this.conn.tuple;
+  }
+
+  get state(): TcpState {
+    return this.conn.state;
+  }
+
+  get family(): 'IPv4' | 'IPv6' {
+    return this.mapped || this.conn.tuple.localAddr.length === 16 ? 'IPv6' : 'IPv4';
+  }
+
+  get localAddress(): string {
+    const a = this.conn.tuple.localAddr;
+    return formatAddress(this.mapped ? mapV4(a) : a);
+  }
+
+  get remoteAddress(): string {
+    const a = this.conn.tuple.remoteAddr;
+    return formatAddress(this.mapped ? mapV4(a) : a);
+  }
+
+  get localPort(): number {
+    return this.conn.tuple.localPort;
+  }
+
+  get remotePort(): number {
+    return this.conn.tuple.remotePort;
+  }
+
+  address(): AddressInfo {
+    return { address: this.localAddress, family: this.family, port: this.localPort };
+  }
+
+  get readableLength(): number {
+    return this.conn.readableLength;
+  }
+
+  get writableLength(): number {
+    return this.conn.writableLength;
+  }
+
+  /** Queue bytes (copied); returns how many the send buffer took. */
+  send(data: Uint8Array): number {
+    const n = this.conn.send(data, this.host.now());
+    this.host.serviceTcp(this);
+    return n;
+  }
+
+  /** Take up to `max` in-order bytes (a fresh copy), or null. */
+  read(max?: number): Uint8Array | null {
+    const d = this.conn.read(max, this.host.now());
+    this.host.serviceTcp(this);
+    return d;
+  }
+
+  /** Half-close: FIN after the queued data. */
+  shutdown(): void {
+    this.conn.shutdown(this.host.now());
+    this.host.serviceTcp(this);
+  }
+
+  /** Full close (RST if unread data remains, RFC 1122 §4.2.2.13). */
+  close(): void {
+    this.conn.close(this.host.now());
+    this.host.serviceTcp(this);
+  }
+
+  /** Abort: RST, CLOSED. */
+  abort(): void {
+    this.conn.abort(this.host.now());
+    this.host.serviceTcp(this);
+  }
+
+  setNoDelay(noDelay: boolean): void {
+    this.conn.setNoDelay(noDelay);
+    this.host.serviceTcp(this);
+  }
+
+  /** `idle` in µs (undefined: the profile's). */
+  setKeepAlive(enable: boolean, idle?: number): void {
+    this.conn.setKeepAlive(enable, idle, this.host.now());
+    this.host.serviceTcp(this);
+  }
+}
+
+/**
+ * A listening socket. Handshakes in progress wait in the SYN queue; those
+ * completed wait in the accept queue until `accept()` (or, with
+ * `onConnection` set, are handed over as they complete). The backlog bounds
+ * the accept queue as Linux does: with it full, new SYNs are dropped and
+ * so is the ACK that would complete a handshake, so the peer retries
+ * rather than being refused.
+ */
+export class TcpListener {
+  readonly synQueue = new Set<TcpEndpoint>();
+  readonly acceptQueue: TcpEndpoint[] = [];
+  /** Called for each connection as its handshake completes; when null, they wait for accept(). */
+  onConnection: ((ep: TcpEndpoint) => void) | null = null;
+  closed = false;
+
+  constructor(
+    private readonly host: TcpHost,
+    /** The bound address (4 or 16 bytes, possibly unspecified). */
+    readonly addr: Uint8Array,
+    readonly port: number,
+    /** Most completed connections waiting for accept(). */
+    public backlog: number,
+    /** Most half-open connections (SYN_RECEIVED). */
+    public maxSynQueue: number,
+    /** An IPv6 wildcard listener that also takes IPv4 (false: dual stack, Node's default). */
+    readonly ipv6Only: boolean,
+    /** The key under which the stack files it. */
+    readonly key: string,
+  ) {}
+
+  get family(): 'IPv4' | 'IPv6' {
+    return this.addr.length === 16 ? 'IPv6' : 'IPv4';
+  }
+
+  address(): AddressInfo {
+    return { address: formatAddress(this.addr), family: this.family, port: this.port };
+  }
+
+  get acceptQueueFull(): boolean {
+    return this.acceptQueue.length >= this.backlog;
+  }
+
+  /** The oldest completed connection, or undefined. */
+  accept(): TcpEndpoint | undefined {
+    const ep = this.acceptQueue.shift();
+    if (ep !== undefined) ep.listener = null;
+    return ep;
+  }
+
+  /**
+   * Stop listening. Connections not yet accepted are reset, as a closing
+   * listen socket does.
+   */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.host.unlisten(this);
+    const pending = [...this.synQueue, ...this.acceptQueue];
+    this.synQueue.clear();
+    this.acceptQueue.length = 0;
+    for (const ep of pending) {
+      ep.listener = null;
+      ep.abort();
+    }
+  }
+}
