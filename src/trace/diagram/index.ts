@@ -1,0 +1,6 @@
+// Ladder diagrams (RFC 793 / RFC 9293 §3.5 notation) as text and SVG, from
+// scenario events or from a capture, and the time-sequence graph.
+
+export type { LadderEvent, LadderOptions, LadderSvgOptions, SegmentEvent, Side, StateEvent, TimerEvent } from './types.js';
+export { ladderText } from './text.js';
+export { ladderRows, segmentText, seqView, displayState, ctlNames, RFC_ISN, type LadderRow } from './layout.js';
