@@ -73,6 +73,11 @@ const RE_OPTION = /--[A-Za-z0-9_]+/y;
 const RE_IPV4 = /[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+/y;
 const RE_IPV6_CANDIDATE = /[0-9A-Fa-f:.]+/y;
 const RE_DIRECTIVE = /#[ \t]*([A-Za-z_]+)/y;
+/** A first character after which only a WORD can follow (no number, hex, address). */
+const RE_PLAIN_WORD_START = /[G-Zg-z_]/;
+/** First characters of tokens longer than one character (numbers, words, addresses, `...`, `--opt`). */
+const RE_LONG_TOKEN_START = /[0-9A-Fa-f.:-]/;
+const RE_CONTROL = /[\u0000-\u0008\u000e-\u001f\u007f]/;
 
 function stickyLength(re: RegExp, text: string, pos: number): number {
   re.lastIndex = pos;
@@ -165,6 +170,21 @@ export class Lexer {
     this.pos = end;
   }
 
+  private skipBlanks(): void {
+    const text = this.text;
+    let i = this.pos;
+    for (; i < text.length; i++) {
+      const ch = text.charCodeAt(i);
+      if (ch === 10) {
+        this.line++;
+        this.column = 1;
+      } else if (ch === 32 || ch === 9 || ch === 13 || ch === 12 || ch === 11) {
+        this.column++;
+      } else break;
+    }
+    this.pos = i;
+  }
+
   private make(kind: TokenKind, text: string, start: { pos: number; line: number; column: number }, value?: string): Token {
     const t: Token = { kind, text, line: start.line, column: start.column, offset: start.pos };
     if (value !== undefined) t.value = value;
@@ -196,12 +216,12 @@ export class Lexer {
         return this.make('eof', '', { pos: this.pos, line: this.line, column: this.column });
       }
       const c = text[this.pos]!;
-      const c2 = text[this.pos + 1];
-      const start = { pos: this.pos, line: this.line, column: this.column };
       if (c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\f' || c === '\v') {
-        this.advance(1);
+        this.skipBlanks();
         continue;
       }
+      const c2 = text[this.pos + 1];
+      const start = { pos: this.pos, line: this.line, column: this.column };
       if (c === '/' && c2 === '/') {
         const nl = text.indexOf('\n', this.pos);
         this.advance((nl < 0 ? text.length : nl) - this.pos);
@@ -234,6 +254,21 @@ export class Lexer {
         this.advance(close + 1 - this.pos);
         return this.make(c === '`' ? 'backquote' : 'string', inner, start);
       }
+      // Fast paths: a word that cannot be a number or an address, and
+      // punctuation that cannot begin a longer token.
+      if (RE_PLAIN_WORD_START.test(c)) {
+        const len = stickyLength(RE_WORD, text, this.pos);
+        const w = text.slice(this.pos, this.pos + len);
+        this.advance(len);
+        return this.word(w, start);
+      }
+      if (!RE_LONG_TOKEN_START.test(c)) {
+        this.advance(1);
+        if (RE_CONTROL.test(c)) {
+          return this.error(`unexpected control character 0x${c.charCodeAt(0).toString(16).padStart(2, '0')}`, start);
+        }
+        return this.make('punct', c, start);
+      }
       // Longest match among the remaining rules; on a tie the earlier rule wins.
       const candidates: [TokenKind, number][] = [
         ['ellipsis', text.startsWith('...', this.pos) ? 3 : 0],
@@ -256,7 +291,7 @@ export class Lexer {
         return this.error(`bad IPv4 address '${lexeme}'`, start);
       }
       if (kind === 'word') return this.word(lexeme, start);
-      if (kind === 'punct' && /[\u0000-\u0008\u000e-\u001f\u007f]/.test(lexeme)) {
+      if (kind === 'punct' && RE_CONTROL.test(lexeme)) {
         return this.error(`unexpected control character 0x${lexeme.charCodeAt(0).toString(16).padStart(2, '0')}`, start);
       }
       return this.make(kind, lexeme, start);
