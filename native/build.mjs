@@ -25,7 +25,14 @@ function say(msg) {
   process.stderr.write(`synack: ${msg}\n`);
 }
 
+// Keep the build output out of version control without touching the
+// repository's own ignore list (node-gyp rebuild wipes build/ first).
+function ignoreBuildDir() {
+  if (existsSync(join(root, 'build'))) writeFileSync(join(root, 'build', '.gitignore'), '*\n');
+}
+
 function skip(reason) {
+  ignoreBuildDir();
   say(`TUN addon not built (${reason}); the python3 fallback will be used for TUN devices.`);
   process.exit(0);
 }
@@ -77,7 +84,5 @@ const r = spawnSync(cmd, [...pre, 'rebuild', `--nodedir=${nodedir}`], {
 });
 if (r.status !== 0) skip(`node-gyp failed${r.error ? `: ${r.error.message}` : ` with status ${r.status}`} — is a C compiler (build-essential) and python3 installed?`);
 
-// Keep the build output out of version control without touching the
-// repository's own ignore list.
-writeFileSync(join(root, 'build', '.gitignore'), '*\n');
+ignoreBuildDir();
 say('TUN addon built: build/Release/synack_tun.node');
