@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // The `synack` command.
+import { runScenario } from './scenario.js';
 import { runTrace } from './trace.js';
 
 const USAGE = `usage: synack <command> [options]
 
 commands:
-  trace FILE     print a capture the way tcpdump 4.99 does (synack trace -h for its switches)
+  scenario [NAME]  replay TCP behaviours between two simulated hosts (--list for the names)
+  trace FILE       print a capture the way tcpdump 4.99 does (synack trace -h for its switches)
 `;
 
 function main(argv: string[]): number {
@@ -17,6 +19,8 @@ function main(argv: string[]): number {
   switch (cmd) {
     case 'trace':
       return runTrace(rest);
+    case 'scenario':
+      return runScenario(rest);
     default:
       process.stderr.write(`synack: unknown command '${cmd}'\n`);
       return 2;

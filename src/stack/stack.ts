@@ -197,6 +197,8 @@ export class Stack implements TcpHost, UdpHost {
   readonly clock: Clock;
   readonly stats: StackStats = newStats();
   readonly tcpConfig: TcpConfig;
+  /** Hears every event of every connection, owned or not (for tracing and scenarios). */
+  onConnEvent: ((ep: TcpEndpoint, ev: ConnEvent) => void) | null = null;
   /** Told about every dropped packet (for tests and tracing). */
   onDrop: ((info: DropInfo) => void) | null = null;
   /** The most recent malformed packets' errors (at most 16), oldest first. */
@@ -692,6 +694,7 @@ export class Stack implements TcpHost, UdpHost {
   }
 
   private connEvent(ep: TcpEndpoint, ev: ConnEvent): void {
+    if (this.onConnEvent !== null) this.onConnEvent(ep, ev);
     const l = ep.listener;
     switch (ev.type) {
       case 'established':
