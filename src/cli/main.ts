@@ -2,12 +2,14 @@
 // The `synack` command.
 import { runScenario } from './scenario.js';
 import { runTrace } from './trace.js';
+import { runGraph } from './graph.js';
 
 const USAGE = `usage: synack <command> [options]
 
 commands:
   scenario [NAME]  replay TCP behaviours between two simulated hosts (--list for the names)
   trace FILE       print a capture the way tcpdump 4.99 does (synack trace -h for its switches)
+  graph FILE       time-sequence graphs of its TCP connections as SVG (synack graph -h)
 `;
 
 function main(argv: string[]): number {
@@ -19,6 +21,8 @@ function main(argv: string[]): number {
   switch (cmd) {
     case 'trace':
       return runTrace(rest);
+    case 'graph':
+      return runGraph(rest);
     case 'scenario':
       return runScenario(rest);
     default:

@@ -1,10 +1,16 @@
 // `synack trace`: print a capture file the way tcpdump 4.99.3 does
 // (`tcpdump -r FILE` with the same display switches).
 
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { CaptureError, CaptureRecord } from '../trace/capture.js';
 import { readCapture } from '../trace/read-capture.js';
 import { defaultPrintOptions, type PrintOptions } from '../trace/print/options.js';
 import { TcpdumpPrinter } from '../trace/print/printer.js';
+import { ladderText } from '../trace/diagram/text.js';
+import { ladderSvg } from '../trace/diagram/svg.js';
+import { stackSvg } from '../trace/graph/svg.js';
+import { captureConnections, captureReport } from '../trace/report/capture.js';
+import { htmlReport } from '../trace/report/html.js';
 
 export const TRACE_USAGE = `usage: synack trace [-#AeSqvxX] [-n] [-t…] [--nano] [-c count] [-r] FILE
   FILE may be '-' for standard input; pcap and pcapng are read.
@@ -13,6 +19,10 @@ export const TRACE_USAGE = `usage: synack trace [-#AeSqvxX] [-n] [-t…] [--nano
   -e  link-level header     -x/-xx hex, -X/-XX hex+ASCII, -A/-AA ASCII (doubled: with link header)
   -n/-nn  accepted (addresses and ports are always numeric)
   --nano  nanosecond timestamps      -c N  stop after N packets
+  --diagram     print each TCP connection as an RFC 793 ladder instead of tcpdump lines
+  --svg FILE    write the ladder diagram(s) as SVG     --html FILE  write the HTML report
+  --rfc-isn     ladders: rebase the ISNs to 100 (A) and 300 (B) as the RFC figures do
+  --conn N      ladders and report: only TCP connection N (1 = the first seen)
 `;
 
 export class UsageError extends Error {}
@@ -21,6 +31,16 @@ export interface TraceArgs {
   file: string;
   count: number;
   opts: PrintOptions;
+  /** --diagram: ladders on standard output instead of tcpdump lines. */
+  diagram?: boolean;
+  /** --svg FILE: the ladder diagram(s) as SVG. */
+  svg?: string;
+  /** --html FILE: the HTML report. */
+  html?: string;
+  /** --rfc-isn: ISNs shown as 100 and 300. */
+  rfcIsn?: boolean;
+  /** --conn N: only this TCP connection in ladders and report. */
+  conn?: number;
 }
 
 /** tcpdump-style option parsing: clustered short flags, `-c N`/`-cN`, `-r FILE`/`-rFILE`. */
@@ -28,6 +48,7 @@ export function parseTraceArgs(argv: string[]): TraceArgs {
   const opts = defaultPrintOptions({ localTime: (process.env['TZ'] ?? '') !== '' });
   let file: string | undefined;
   let count = Infinity;
+  const drawing: Omit<TraceArgs, 'file' | 'count' | 'opts'> = {};
   const setFile = (f: string): void => {
     if (file !== undefined) throw new UsageError(`more than one capture file given ('${file}' and '${f}')`);
     file = f;
@@ -43,6 +64,29 @@ export function parseTraceArgs(argv: string[]): TraceArgs {
       continue;
     }
     if (a === '-h' || a === '--help') throw new UsageError('');
+    if (a === '--diagram') {
+      drawing.diagram = true;
+      continue;
+    }
+    if (a === '--rfc-isn') {
+      drawing.rfcIsn = true;
+      continue;
+    }
+    const long = /^--(svg|html|conn)(?:=(.*))?$/.exec(a);
+    if (long !== null) {
+      let val = long[2];
+      if (val === undefined) {
+        val = argv[++i];
+        if (val === undefined) throw new UsageError(`option --${long[1]} needs a value`);
+      }
+      if (long[1] === 'svg') drawing.svg = val;
+      else if (long[1] === 'html') drawing.html = val;
+      else {
+        if (!/^[0-9]+$/.test(val) || Number(val) < 1) throw new UsageError(`invalid connection number '${val}'`);
+        drawing.conn = Number(val);
+      }
+      continue;
+    }
     if (a.startsWith('--')) throw new UsageError(`unknown option '${a}'`);
     if (a === '-' || !a.startsWith('-')) {
       setFile(a);
@@ -103,7 +147,7 @@ export function parseTraceArgs(argv: string[]): TraceArgs {
   }
   if (opts.tflag > 5) throw new UsageError('only -t, -tt, -ttt, -tttt and -ttttt are defined');
   if (file === undefined) throw new UsageError('no capture file given (use - for standard input)');
-  return { file, count, opts };
+  return { file, count, opts, ...drawing };
 }
 
 export function runTrace(argv: string[]): number {
@@ -130,6 +174,11 @@ export function runTrace(argv: string[]): number {
     return 1;
   }
   const cap = readCapture(bytes);
+  if (args.diagram === true || args.svg !== undefined || args.html !== undefined) {
+    const drawn = drawCapture(args, cap.records.slice(0, Math.min(cap.records.length, args.count)), cap.linktype);
+    if (drawn !== 0) return drawn;
+  }
+  if (args.diagram === true) return reportCaptureError(args, cap.error, cap.records.length);
   const printer = new TcpdumpPrinter(args.opts);
   const chunks: string[] = [];
   let size = 0;
@@ -147,10 +196,52 @@ export function runTrace(argv: string[]): number {
     }
   }
   if (chunks.length > 0) process.stdout.write(chunks.join(''));
-  if (cap.error !== undefined && printed < args.count) {
+  return reportCaptureError(args, cap.error, printed);
+}
+
+function reportCaptureError(args: TraceArgs, error: CaptureError | undefined, printed: number): number {
+  if (error !== undefined && printed < args.count) {
     const name = args.file === '-' ? 'standard input' : args.file;
-    process.stderr.write(`synack trace: ${name}: record ${cap.error.record + 1} at offset ${cap.error.offset}: ${cap.error.message}\n`);
+    process.stderr.write(`synack trace: ${name}: record ${error.record + 1} at offset ${error.offset}: ${error.message}\n`);
     return 1;
+  }
+  return 0;
+}
+
+/** --diagram, --svg, --html: ladders, their SVG and the report. Returns 0, or the exit status of a failure. */
+function drawCapture(args: TraceArgs, records: CaptureRecord[], linktype: number): number {
+  const isn = args.rfcIsn === true ? ('rfc' as const) : ('asSeen' as const);
+  const { connections, total } = captureConnections(records, linktype, { conn: args.conn });
+  if (args.conn !== undefined && connections.length === 0) {
+    process.stderr.write(`synack trace: no TCP connection ${args.conn} (the capture has ${total})\n`);
+    return 1;
+  }
+  if (args.diagram === true) {
+    const texts = connections.map(
+      (c) => `Connection ${c.id}: TCP Peer A ${c.labels.A}, TCP Peer B ${c.labels.B}\n\n${ladderText(c.events, { isn })}`,
+    );
+    process.stdout.write(texts.length > 0 ? texts.join('\n') : 'no TCP connection in this capture\n');
+  }
+  const write = (path: string, text: string): boolean => {
+    try {
+      writeFileSync(path, text);
+      return true;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
+      process.stderr.write(`synack trace: ${path}: cannot write (${code})\n`);
+      return false;
+    }
+  };
+  if (args.svg !== undefined) {
+    const svgs = connections.map((c) =>
+      ladderSvg(c.events, { isn, title: c.title, labels: { A: `A  ${c.labels.A}`, B: `B  ${c.labels.B}` } }),
+    );
+    if (!write(args.svg, stackSvg(svgs))) return 1;
+  }
+  if (args.html !== undefined) {
+    const name = args.file === '-' ? 'standard input' : args.file;
+    const report = captureReport(records, linktype, { name, conn: args.conn, print: args.opts, ladder: { isn } });
+    if (!write(args.html, htmlReport(report))) return 1;
   }
   return 0;
 }
