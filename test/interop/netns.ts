@@ -131,12 +131,19 @@ function nsExec(name: string, argv: readonly string[]): void {
 
 function run(name: string, argv: readonly string[], opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn('ip', ['netns', 'exec', name, ...argv], { env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('ip', ['netns', 'exec', name, ...argv], {
+      env: opts.env ?? process.env,
+      stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout!.setEncoding('utf8').on('data', (s: string) => (stdout += s));
     child.stderr!.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-    child.stdin!.end(opts.input ?? '');
+    if (opts.input !== undefined) {
+      // A command that exits without reading its input must not fail the run.
+      child.stdin!.on('error', () => {});
+      child.stdin!.end(opts.input);
+    }
     const timer =
       opts.timeoutMs === undefined
         ? undefined
