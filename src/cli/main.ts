@@ -3,6 +3,7 @@
 import { runScenario } from './scenario.js';
 import { runTrace } from './trace.js';
 import { runGraph } from './graph.js';
+import { runDrill } from './drill.js';
 
 const USAGE = `usage: synack <command> [options]
 
@@ -25,6 +26,7 @@ function main(argv: string[]): number {
       return runGraph(rest);
     case 'scenario':
       return runScenario(rest);
+    case 'drill': return runDrill(rest);
     default:
       process.stderr.write(`synack: unknown command '${cmd}'\n`);
       return 2;

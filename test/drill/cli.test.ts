@@ -1,0 +1,96 @@
+// `synack drill` as a user runs it: --parse on good and bad scripts, -D for
+// symbols and #ifdef, --json, usage errors, and the run mode without a host.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CLI } from '../helpers/paths.js';
+import { CORPUS } from './corpus.js';
+
+function drill(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, 'drill', ...args], { encoding: 'utf8' });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'drill-cli-'));
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+
+function file(name: string, text: string): string {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+}
+
+test('--parse prints each script features and a summary; exit 0', () => {
+  const a = file('a.pkt', '0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 setsockopt(3, SOL_SOCKET, SO_REUSEADDR, [1], 4) = 0\n+0 listen(3, 1) = 0\n+0 < S 0:0(0) win 100\n+0 > S. 0:0(0) ack 1 <...>\n');
+  const b = file('b.pkt', '0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 epoll_create(1) = 4\n');
+  const r = drill(['--parse', a, b]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(
+    r.stdout,
+    `${a}: runnable
+  syscalls: socket setsockopt listen
+  socket options: SOL_SOCKET:SO_REUSEADDR
+  packets: 1 in, 1 out; options: - (+<...>)
+${b}: unsupported
+  syscalls: socket epoll_create
+  packets: 0 in, 0 out; options: -
+  unsupported: syscall epoll_create (line 2)
+2 scripts: 2 parsed, 0 failed; 1 runnable, 0 with skips, 1 unsupported
+`,
+  );
+});
+
+test('--parse reports a bad script as file:line:column and exits 1', () => {
+  const bad = file('bad.pkt', '0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 > S 0:0(0) <mss 1460,sackOK,wscale 7>\n');
+  const r = drill(['--parse', bad]);
+  assert.equal(r.status, 1);
+  assert.equal(r.stdout, '');
+  assert.equal(r.stderr, `${bad}:2:15: TCP options are not padded to a multiple of 4 bytes: 9 bytes, 1 excess (add nop or eol)\n`);
+});
+
+test('-D defines symbols and selects #ifdef blocks; environment scripts are found beside the script', () => {
+  mkdirSync(join(dir, 'common'), { recursive: true });
+  writeFileSync(join(dir, 'common', 'defaults.sh'), 'sysctl -q net.ipv4.tcp_timestamps=0\n');
+  mkdirSync(join(dir, 'sub'), { recursive: true });
+  const s = file('sub/c.pkt', '`../common/defaults.sh`\n0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n#ifdef X\n+0 epoll_create(1) = 4\n#endif\n+0 > S 0:0(0) <FO COOKIE>\n');
+  const without = drill(['--parse', s]);
+  assert.equal(without.status, 1);
+  assert.match(without.stderr, /c\.pkt:6:19: TCP Fast Open cookie 'COOKIE' is not an even number of hex digits/);
+  const r = drill(['--parse', '-D', 'COOKIE=abcd', '-DX', s]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /syscalls: socket epoll_create\n/);
+  assert.match(r.stdout, /settings: timestamps=false\n/);
+  assert.match(r.stdout, /unsupported: TCP Fast Open option \(line 6\)/);
+});
+
+test('--json gives the features as data', () => {
+  const path = join(CORPUS, 'linux', 'tcp_basic_server.pkt');
+  const r = drill(['--parse', '--json', path]);
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as { file: string; ok: boolean; events: number; features: { verdict: string; syscalls: { name: string }[] } }[];
+  assert.equal(out.length, 1);
+  assert.equal(out[0]!.ok, true);
+  assert.equal(out[0]!.features.verdict, 'runnable');
+  assert.deepEqual(out[0]!.features.syscalls.map((s) => s.name), ['socket', 'setsockopt', 'bind', 'listen', 'accept', 'close', 'recv']);
+});
+
+test('usage errors exit 2; -h prints usage; the run mode needs a host', () => {
+  const none = drill(['--parse']);
+  assert.equal(none.status, 2);
+  assert.match(none.stderr, /^synack drill: no script given\nusage: synack drill/);
+  assert.equal(drill(['--bogus', 'x.pkt']).status, 2);
+  assert.equal(drill(['--ip_version=ipv5', 'x.pkt']).status, 2);
+  const h = drill(['-h']);
+  assert.equal(h.status, 0);
+  assert.match(h.stdout, /^usage: synack drill --parse/);
+  const run = drill([join(CORPUS, 'linux', 'tcp_basic_client.pkt')]);
+  assert.equal(run.status, 2);
+  assert.match(run.stderr, /needs the stack-backed host/);
+  const missing = drill(['--parse', join(dir, 'nope.pkt')]);
+  assert.equal(missing.status, 1);
+  assert.match(missing.stderr, /nope\.pkt: ENOENT/);
+});
