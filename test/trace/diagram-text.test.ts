@@ -5,21 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ladderText, ladderRows, type LadderEvent } from '../../src/trace/diagram/index.js';
 import { ACK, FIN, PSH, RST, SYN } from '../../src/wire/tcp-types.js';
-
-function seg(
-  from: 'A' | 'B',
-  seq: number,
-  ack: number,
-  flags: number,
-  sentAt: number,
-  arrivedAt: number | undefined,
-  len = 0,
-): LadderEvent {
-  return { t: sentAt, kind: 'segment', from, seq, ack, flags, len, sentAt, arrivedAt };
-}
-function st(side: 'A' | 'B', t: number, state: string): LadderEvent {
-  return { t, kind: 'state', side, state };
-}
+import { FIG6_EVENTS, FIG8_EVENTS, LOST_ACK_EVENTS, seg, st } from './diagram-figures.js';
 
 /** Whitespace-separated words of each non-empty line. */
 function words(text: string): string[][] {
@@ -28,20 +14,6 @@ function words(text: string): string[][] {
     .filter((l) => l.trim() !== '')
     .map((l) => l.trim().split(/\s+/));
 }
-
-// RFC 9293 Figure 6 (RFC 793 Figure 7): the basic three-way handshake, then data.
-const FIG6_EVENTS: LadderEvent[] = [
-  st('A', 0, 'CLOSED'),
-  st('B', 0, 'LISTEN'),
-  st('A', 100, 'SYN_SENT'),
-  seg('A', 100, 0, SYN, 100, 200),
-  st('B', 200, 'SYN_RECEIVED'),
-  seg('B', 300, 101, SYN | ACK, 200, 300),
-  st('A', 300, 'ESTABLISHED'),
-  seg('A', 101, 301, ACK, 300, 400),
-  st('B', 400, 'ESTABLISHED'),
-  seg('A', 101, 301, ACK | PSH, 500, 600, 10),
-];
 
 // Written from the figure: one column per field, every column as wide as its
 // widest entry plus a space (the RFC's own figure drifts by one column on
@@ -90,24 +62,6 @@ test('Figure 6 columns: every arrow and every state of B start in one column', (
   assert.deepEqual([...bCols], [58]);
 });
 
-// RFC 9293 Figure 7 (RFC 793 Figure 8): simultaneous open. Each SYN and each
-// SYN,ACK crosses the other in the network, so their departures and arrivals
-// are lines of their own with `...` for the end not reached yet.
-const FIG8_EVENTS: LadderEvent[] = [
-  st('A', 0, 'CLOSED'),
-  st('B', 0, 'CLOSED'),
-  st('A', 0, 'SYN-SENT'),
-  seg('A', 100, 0, SYN, 0, 300),
-  st('B', 100, 'SYN-SENT'),
-  seg('B', 300, 0, SYN, 100, 200),
-  st('A', 200, 'SYN-RECEIVED'),
-  st('B', 300, 'SYN-RECEIVED'),
-  seg('A', 100, 301, SYN | ACK, 400, 700),
-  seg('B', 300, 101, SYN | ACK, 500, 600),
-  st('A', 600, 'ESTABLISHED'),
-  st('B', 700, 'ESTABLISHED'),
-];
-
 // (The RFC puts line 1 and the title of B in the arrow column here, unlike
 // Figure 6; states of B always share one column in this rendering.)
 const FIG8_TEXT = [
@@ -138,23 +92,6 @@ test('a segment in flight while something else happens is split into departure a
   const parts = rows.map((r) => (r.kind === 'segment' ? `${r.seg.from}:${r.part}` : r.kind));
   assert.deepEqual(parts, ['initial', 'A:send', 'B:whole', 'A:arrive', 'A:send', 'B:whole', 'A:arrive']);
 });
-
-// The third ACK of the handshake is lost; B's retransmission timer fires and
-// B sends its SYN,ACK again, which A answers.
-const LOST_ACK_EVENTS: LadderEvent[] = [
-  st('A', 0, 'CLOSED'),
-  st('B', 0, 'LISTEN'),
-  st('A', 1000, 'SYN-SENT'),
-  seg('A', 100, 0, SYN, 1000, 2000),
-  st('B', 2000, 'SYN-RECEIVED'),
-  seg('B', 300, 101, SYN | ACK, 2000, 3000),
-  st('A', 3000, 'ESTABLISHED'),
-  seg('A', 101, 301, ACK, 3000, undefined),
-  { t: 1_002_000, kind: 'timer', side: 'B', name: 'RTO' },
-  seg('B', 300, 101, SYN | ACK, 1_002_000, 1_003_000),
-  seg('A', 101, 301, ACK, 1_003_000, 1_004_000),
-  st('B', 1_004_000, 'ESTABLISHED'),
-];
 
 const LOST_ACK_TEXT = [
   '    TCP Peer A                                          TCP Peer B',
