@@ -63,8 +63,8 @@ export function niceTicks(min: number, max: number, count = 6): number[] {
   const norm = raw / mag;
   const step = (norm <= 1 ? 1 : norm <= 2 ? 2 : norm <= 5 ? 5 : 10) * mag;
   const out: number[] = [];
-  const first = Math.ceil(min / step - 1e-9) * step;
-  for (let v = first; v <= max + step * 1e-9; v += step) out.push(Math.round(v / step) * step);
+  // Integer multiples of the step, rounded to shed binary fractions (3 * 0.05 is not 0.15).
+  for (let k = Math.ceil(min / step - 1e-9); k * step <= max + step * 1e-9; k++) out.push(Number((k * step).toPrecision(12)));
   return out;
 }
 
