@@ -4,18 +4,25 @@
 import { writeFileSync } from 'node:fs';
 import { SCENARIOS, findScenario, type Scenario } from '../sim/scenario/catalog.js';
 import { renderTimeline } from '../sim/scenario/render.js';
+import { ladderEvents } from '../sim/scenario/ladder.js';
+import { ladderSvg, ladderText } from '../trace/diagram/index.js';
+import { htmlReport } from '../trace/report/index.js';
 import { World } from '../sim/scenario/world.js';
 import { LINKTYPE_RAW } from '../trace/capture.js';
 import { writePcap } from '../trace/pcap.js';
 import type { ProfileName } from '../tcp/config.js';
 
 export const SCENARIO_USAGE = `usage: synack scenario [NAME...] [-S] [--profile linux|bsd] [--pcap FILE] [--seed N]
+                       [--diagram [--rfc-isn]] [--svg FILE] [--html FILE]
        synack scenario --list
   With no NAME, plays every scenario in turn (the tour).
   -S            absolute sequence numbers (as tcpdump -S)
   --profile P   timers and options of 'linux' (default) or the classic 'bsd' texts
   --pcap FILE   also write the packets of one scenario as a pcap file
   --seed N      seed of the simulation's randomness (ports, sequence numbers)
+  --diagram     add the RFC 793-style ladder diagram (--rfc-isn: ISNs shown as 100 and 300)
+  --svg FILE    write the ladder of one scenario as SVG
+  --html FILE   write one self-contained page: ladder, graphs, states, tcpdump lines
 `;
 
 /** Capture timestamps start here (2026-01-01 00:00:00 UTC) so captures show a plausible date. */
@@ -30,10 +37,14 @@ interface ScenarioArgs {
   pcap: string | undefined;
   seed: number;
   list: boolean;
+  diagram: boolean;
+  rfcIsn: boolean;
+  svg: string | undefined;
+  html: string | undefined;
 }
 
 function parseArgs(argv: string[]): ScenarioArgs {
-  const a: ScenarioArgs = { names: [], absoluteSeq: false, profile: undefined, pcap: undefined, seed: 1, list: false };
+  const a: ScenarioArgs = { names: [], absoluteSeq: false, profile: undefined, pcap: undefined, seed: 1, list: false, diagram: false, rfcIsn: false, svg: undefined, html: undefined };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const value = (): string => {
@@ -43,6 +54,10 @@ function parseArgs(argv: string[]): ScenarioArgs {
     };
     if (arg === '-S') a.absoluteSeq = true;
     else if (arg === '--list') a.list = true;
+    else if (arg === '--diagram') a.diagram = true;
+    else if (arg === '--rfc-isn') a.rfcIsn = true;
+    else if (arg === '--svg') a.svg = value();
+    else if (arg === '--html') a.html = value();
     else if (arg === '--profile') {
       const p = value();
       if (p !== 'linux' && p !== 'bsd') throw new UsageError(`unknown profile '${p}' (linux or bsd)`);
@@ -59,7 +74,9 @@ function parseArgs(argv: string[]): ScenarioArgs {
       a.names.push(arg);
     }
   }
-  if (a.pcap !== undefined && a.names.length !== 1) throw new UsageError('--pcap needs exactly one scenario name');
+  for (const [flag, v] of [['--pcap', a.pcap], ['--svg', a.svg], ['--html', a.html]] as const) {
+    if (v !== undefined && a.names.length !== 1) throw new UsageError(`${flag} needs exactly one scenario name`);
+  }
   return a;
 }
 
@@ -97,14 +114,31 @@ export function runScenario(argv: string[]): number {
     const { world, ok, verdict } = playScenario(s, opts);
     out.push(`== ${s.name} (${args.profile ?? s.profile ?? 'linux'} profile): ${s.title}\n`);
     out.push(renderTimeline(world.timeline, { absoluteSeq: args.absoluteSeq }));
+    const ladderOpts = { isn: args.rfcIsn ? ('rfc' as const) : ('asSeen' as const), labels: { A: 'TCP A (10.0.0.1)', B: 'TCP B (10.0.0.2)' } };
+    if (args.diagram) out.push('\n' + ladderText(ladderEvents(world.timeline), ladderOpts) + '\n');
     out.push(`${ok ? 'verdict: ok' : 'verdict: FAILED'} — ${verdict}\n\n`);
     if (!ok) failed++;
-    if (args.pcap !== undefined) {
-      const records = world.timeline.packets().map((p) => ({ tsSec: EPOCH_SECONDS + Math.floor(p.t / 1e6), tsNsec: (p.t % 1e6) * 1000, data: p.data }));
+    const files: [string | undefined, () => Uint8Array | string][] = [
+      [args.pcap, () => writePcap(world.timeline.packets().map((p) => ({ tsSec: EPOCH_SECONDS + Math.floor(p.t / 1e6), tsNsec: (p.t % 1e6) * 1000, data: p.data })), { linktype: LINKTYPE_RAW })],
+      [args.svg, () => ladderSvg(ladderEvents(world.timeline), { ...ladderOpts, title: `${s.name}: ${s.title}` })],
+      [
+        args.html,
+        () =>
+          htmlReport({
+            title: `synack scenario ${s.name}`,
+            subtitle: `${s.title} — ${verdict}`,
+            connections: [{ title: '10.0.0.1 ↔ 10.0.0.2', labels: ladderOpts.labels, events: ladderEvents(world.timeline) }],
+            tcpdump: renderTimeline(world.timeline, { absoluteSeq: args.absoluteSeq, packetsOnly: true }),
+            ladder: { isn: ladderOpts.isn },
+          }),
+      ],
+    ];
+    for (const [file, make] of files) {
+      if (file === undefined) continue;
       try {
-        writeFileSync(args.pcap, writePcap(records, { linktype: LINKTYPE_RAW }));
+        writeFileSync(file, make());
       } catch (e) {
-        process.stderr.write(`synack scenario: cannot write ${args.pcap} (${(e as NodeJS.ErrnoException).code ?? 'EIO'})\n`);
+        process.stderr.write(`synack scenario: cannot write ${file} (${(e as NodeJS.ErrnoException).code ?? 'EIO'})\n`);
         return 1;
       }
     }

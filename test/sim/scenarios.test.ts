@@ -46,9 +46,9 @@ const EXPECTED: Record<string, string[]> = {
   ],
   'old-duplicate-syn': [
     '0.000 A>B S seq=0 win=65535 <mss 1460,sackOK,TS,nop,wscale 2>',
-    '0.000 A>B S seq=-1000000 win=65535 <mss 1460>',
-    '0.010 B>A S. seq=0 ack=-999999 win=65535 <mss 1460>',
-    '0.020 A>B R seq=-999999 win=0',
+    '0.000 A>B S seq=-10 win=65535 <mss 1460>',
+    '0.010 B>A S. seq=0 ack=-9 win=65535 <mss 1460>',
+    '0.020 A>B R seq=-9 win=0',
     '0.060 B>A S. seq=12500 ack=1 win=65535 <mss 1460,sackOK,TS,nop,wscale 2>',
     '0.070 A>B . seq=1 ack=12501 win=32768',
   ],
@@ -269,4 +269,34 @@ test('the same seed replays the same scenario exactly; another seed changes port
   };
   assert.equal(run(7), run(7));
   assert.notEqual(run(7), run(8));
+});
+
+test('the handshake scenario drawn as RFC 9293 Figure 6 (ISNs shown as 100 and 300)', async () => {
+  const { ladderText } = await import('../../src/trace/diagram/index.js');
+  const { ladderEvents } = await import('../../src/sim/scenario/ladder.js');
+  const w = new World({});
+  findScenario('handshake')!.play(w);
+  const text = ladderText(ladderEvents(w.timeline), { isn: 'rfc' });
+  // Lines 1-5 are the figure's; line 6 is B's ACK of the data, which the figure leaves out.
+  const rows = text.split('\n').filter((l) => /^\d+\./.test(l)).map((l) => l.trim().split(/\s+/).join(' '));
+  assert.deepEqual(rows, [
+    '1. CLOSED LISTEN',
+    '2. SYN-SENT --> <SEQ=100><CTL=SYN> --> SYN-RECEIVED',
+    '3. ESTABLISHED <-- <SEQ=300><ACK=101><CTL=SYN,ACK> <-- SYN-RECEIVED',
+    '4. ESTABLISHED --> <SEQ=101><ACK=301><CTL=ACK> --> ESTABLISHED',
+    '5. ESTABLISHED --> <SEQ=101><ACK=301><CTL=ACK><DATA> --> ESTABLISHED',
+    '6. ESTABLISHED <-- <SEQ=301><ACK=106><CTL=ACK> <-- ESTABLISHED',
+  ]);
+});
+
+test('old-duplicate-syn drawn as RFC 9293 Figure 9: SYN 90, SYN-ACK 91, RST 91, back to LISTEN', async () => {
+  const { ladderText } = await import('../../src/trace/diagram/index.js');
+  const { ladderEvents } = await import('../../src/sim/scenario/ladder.js');
+  const w = new World({});
+  findScenario('old-duplicate-syn')!.play(w);
+  const text = ladderText(ladderEvents(w.timeline), { isn: 'rfc' });
+  assert.match(text, /--> <SEQ=90><CTL=SYN> +--> SYN-RECEIVED/);
+  assert.match(text, /<-- <SEQ=300><ACK=91><CTL=SYN,ACK> +<-- SYN-RECEIVED/);
+  assert.match(text, /--> <SEQ=91><CTL=RST> +--> LISTEN/);
+  assert.match(text, /ESTABLISHED --> <SEQ=101><ACK=\d+><CTL=ACK> +--> ESTABLISHED/);
 });

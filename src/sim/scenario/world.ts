@@ -191,6 +191,7 @@ export class World {
   /** `side` listens on `port`; connections it accepts are collected in `accepted[side]`. */
   listen(side: Side, port: number, backlog?: number): TcpListener {
     const l = this.stack(side).tcpListen({ addr: addressOf(side), port, ...(backlog !== undefined ? { backlog } : {}) });
+    this.timeline.state(this.clock.now(), side, 'CLOSED', 'LISTEN');
     l.onConnection = (ep) => {
       const c = new Conn(side, ep);
       ep.handler = (ev) => c.handle(ev);
