@@ -53,7 +53,9 @@ export function loadScript(path: string, opts: LoadOptions = {}): Loaded {
     return { ok: false, stage: 'read', message: `${path}: ${e instanceof Error ? e.message : String(e)}` };
   }
   const name = opts.name ?? path;
-  const ipVersion = opts.ipVersion ?? 'ipv4';
+  // The harness symbols depend on the family; a script may choose it in its header.
+  const inScript = /^\s*--ip_version=(ipv4|ipv6|ipv4-mapped-ipv6)\b/m.exec(text)?.[1] as IpVersion | undefined;
+  const ipVersion = opts.ipVersion ?? inScript ?? 'ipv4';
   const defines = { ...HARNESS_DEFINES[ipVersion], ...(opts.defines ?? {}) };
   const r = parseScript(text, { file: name, defines });
   if (!r.ok) {

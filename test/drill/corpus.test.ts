@@ -8,6 +8,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseScript } from '../../src/drill/parser.js';
+import { extractFeatures } from '../../src/drill/features.js';
+import { shellFileReader } from '../../src/drill/load.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 import { CORPUS_DEFINES, SUITES, corpusFiles, type Suite } from './corpus.js';
 
@@ -67,4 +69,41 @@ test('packetdrill corpus: every script parses or is a documented exception', () 
   assert.deepEqual(unexpected, []);
   for (const s of SUITES) assert.ok(counts.get(s)!.total > 0, `suite ${s} is present`);
   assert.ok(Object.keys(exceptions).length <= 5, 'the exception list stays short');
+});
+
+test('packetdrill corpus: features of every script; environment scripts are all found', () => {
+  const verdicts = new Map<Suite, Record<'runnable' | 'skips' | 'unsupported', number>>(SUITES.map((s) => [s, { runnable: 0, skips: 0, unsupported: 0 }]));
+  const unread: string[] = [];
+  const reasons = new Map<string, number>();
+  for (const f of corpusFiles()) {
+    if (exceptions[f.rel] !== undefined) continue;
+    const r = parseScript(readFileSync(f.path, 'utf8'), { file: f.rel, defines: { ...CORPUS_DEFINES, STANDARD: '1' } });
+    assert.ok(r.ok, f.rel);
+    const feats = extractFeatures(r.script, { readShellFile: shellFileReader(f.path) });
+    verdicts.get(f.suite)![feats.verdict]++;
+    for (const u of feats.unsupported) {
+      if (u.reason.startsWith('environment script')) unread.push(`${f.rel}: ${u.reason}`);
+      if (u.fatal) {
+        const key = u.reason.replace(/`.*`/, '`...`');
+        reasons.set(key, (reasons.get(key) ?? 0) + 1);
+      }
+    }
+    // Scripts that run the suite's defaults.sh get its settings.
+    if (r.script.initCommand?.text.includes('defaults.sh') === true) {
+      assert.equal(feats.settings.synRetries, 5, `${f.rel}: defaults.sh sets tcp_syn_retries`);
+      assert.deepEqual(feats.settings.rmem, [4096, 540000, 15728640], `${f.rel}: defaults.sh sets tcp_rmem`);
+    }
+  }
+  const top = [...reasons].sort((a, b) => b[1] - a[1]).slice(0, 8);
+  console.log(
+    [
+      'packetdrill corpus features (with -D STANDARD):',
+      ...SUITES.map((s) => {
+        const v = verdicts.get(s)!;
+        return `  ${s.padEnd(8)} ${v.runnable} runnable, ${v.skips} runnable with skips, ${v.unsupported} unsupported`;
+      }),
+      '  most common fatal gaps: ' + top.map(([k, n]) => `${k} (${n})`).join('; '),
+    ].join('\n'),
+  );
+  assert.deepEqual(unread, []);
 });
