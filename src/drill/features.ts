@@ -437,9 +437,6 @@ export function extractFeatures(script: Script, opts: FeatureOptions = {}): Dril
     }
     if (p.psp !== undefined) gap('PSP encapsulation', line, true);
     if (p.udpEncap !== undefined) gap('TCP over UDP encapsulation (/udp)', line, true);
-    if (p.seq.kind === 'any' || p.seq.kind === 'absolute') {
-      // nplab forms: handled by the comparison (start unchecked / taken verbatim).
-    }
     if ((p.flags & 0x1c0) !== 0 || p.ace !== undefined) {
       packets.ecn = true;
       if (!caps.ecn) gap(p.ace !== undefined ? 'AccECN (ACE counter in the flags)' : 'ECN flags (E/W/A)', line, true);
