@@ -266,6 +266,9 @@ export class Socket extends Duplex {
       if (this.eof && !this.endPushed && !this.destroyed && ep.readableLength === 0) {
         this.endPushed = true;
         this.push(null);
+        // As net.Socket does: with nothing buffered, 'end' follows even
+        // if nobody reads.
+        this.read(0);
       }
     } finally {
       this.pulling = false;
@@ -358,8 +361,10 @@ export class Socket extends Duplex {
     if (pending !== null) pending(err ?? systemError('ECANCELED', 'write'));
     const hadError = err !== null && err !== undefined;
     cb(err);
-    // After the 'error' that destroy() schedules, like net.Socket's 'close' (hadError).
-    queueMicrotask(() => this.emit('close', hadError));
+    // Like net.Socket's 'close' (hadError): after the 'error' that destroy()
+    // schedules, on a later turn of the stack's clock (Node emits it when
+    // the handle has closed, on a later turn of its loop).
+    this.stack.clock.setTimer(this.stack.now(), () => this.emit('close', hadError));
   }
 
   /** Close at once with a RST instead of a FIN (RFC 9293 §3.10.5 ABORT). */
