@@ -40,49 +40,75 @@ interface Placed {
   yArr: number;
 }
 
-/** Pixels per microsecond: a typical delay (or gap) gets a readable length. */
-function scaleOf(events: readonly LadderEvent[], rows: readonly LadderRow[]): number {
+/**
+ * How time becomes height. When segments take time to cross (events from a
+ * simulation), a typical delay gets a readable slope and gaps are
+ * proportional up to a cap. When every arrow is level (a capture, where
+ * departure and arrival share the capture time), lines are a text line apart
+ * plus a little more the longer the gap (logarithmically), and only long
+ * idle periods are drawn as breaks.
+ */
+interface TimeScale {
+  /** Pixels per microsecond for slopes (0 when every arrow is level). */
+  perUs: number;
+  /** Space before a line that comes `gap` µs after the previous one, and whether a break marks it. */
+  gap(gap: number): { dy: number; cut: boolean };
+}
+
+function timeScale(events: readonly LadderEvent[], rows: readonly LadderRow[]): TimeScale {
   const delays: number[] = [];
   for (const e of events) {
     if (e.kind === 'segment' && e.arrivedAt !== undefined && e.arrivedAt > e.sentAt) delays.push(e.arrivedAt - e.sentAt);
   }
   const d = median(delays);
-  if (d !== undefined && d > 0) return 48 / d;
+  if (d !== undefined && d > 0) {
+    const perUs = 48 / d;
+    return {
+      perUs,
+      gap(gap) {
+        const want = gap * perUs;
+        return { dy: Math.min(Math.max(want, ROW_MIN), ROW_MAX), cut: want > ROW_MAX };
+      },
+    };
+  }
   const gaps: number[] = [];
   for (let i = 1; i < rows.length; i++) {
     const g = rows[i]!.t - rows[i - 1]!.t;
     if (g > 0) gaps.push(g);
   }
-  const g = median(gaps);
-  return g !== undefined && g > 0 ? ROW_MIN / g : 0;
+  const typical = median(gaps) ?? 0;
+  return {
+    perUs: 0,
+    gap(gap) {
+      if (typical <= 0 || gap <= typical) return { dy: ROW_MIN, cut: false };
+      const ratio = gap / typical;
+      return { dy: ROW_MIN + Math.min(48, 8 * Math.log2(ratio)), cut: ratio >= 100 && gap >= 1000 };
+    },
+  };
 }
 
-function place(events: readonly LadderEvent[], rows: readonly LadderRow[]): { placed: Placed[]; breaks: { y: number; gap: number }[]; scale: number } {
-  const scale = scaleOf(events, rows);
+function place(events: readonly LadderEvent[], rows: readonly LadderRow[]): { placed: Placed[]; breaks: { y: number; gap: number }[] } {
+  const scale = timeScale(events, rows);
   const placed: Placed[] = [];
   const breaks: { y: number; gap: number }[] = [];
   let curT = rows[0]?.t ?? 0;
   let curY = TOP - ROW_MIN;
   for (const row of rows) {
     const gap = Math.max(0, row.t - curT);
-    const want = gap * scale;
-    let dy = Math.min(Math.max(want, ROW_MIN), ROW_MAX);
-    if (want > ROW_MAX) {
-      breaks.push({ y: curY + dy / 2, gap });
-      dy = ROW_MAX;
-    }
+    const { dy, cut } = scale.gap(gap);
+    if (cut) breaks.push({ y: curY + dy / 2, gap });
     const y = curY + dy;
     let yArr = y;
     let endT = row.t;
     if (row.kind === 'segment' && row.part === 'whole' && row.seg.arrivedAt !== undefined) {
-      yArr = y + Math.min((row.seg.arrivedAt - row.seg.sentAt) * scale, ROW_MAX);
+      yArr = y + Math.min((row.seg.arrivedAt - row.seg.sentAt) * scale.perUs, ROW_MAX);
       endT = row.seg.arrivedAt;
     }
     placed.push({ row, y, yArr });
     curY = yArr;
     curT = endT;
   }
-  return { placed, breaks, scale };
+  return { placed, breaks };
 }
 
 function segColor(seg: SegmentEvent): string {
