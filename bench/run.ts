@@ -3,8 +3,9 @@
 
 import { formatTable, type Bench, type BenchRow } from './harness.js';
 import { tunBench } from './tun.js';
+import { connectionsBench } from './connections.js';
 
-const BENCHES: Bench[] = [tunBench];
+const BENCHES: Bench[] = [tunBench, connectionsBench];
 
 async function main(argv: string[]): Promise<number> {
   if (argv.includes('-h') || argv.includes('--help')) {
