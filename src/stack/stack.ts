@@ -220,6 +220,8 @@ export class Stack implements TcpHost, UdpHost {
   private readonly conns = new Map<string, TcpEndpoint>();
   private readonly listeners = new Map<string, TcpListener>();
   private readonly listenersByPort = new Map<number, TcpListener[]>();
+  /** Connections per local port (a listen on port 0 picks one nobody uses). */
+  private readonly localPortUse = new Map<number, number>();
   private readonly maxSynQueue: number;
   private readonly heap = new TimerHeap<TcpEndpoint>();
   private timer: TimerHandle | null = null;
@@ -535,7 +537,7 @@ export class Stack implements TcpHost, UdpHost {
     const ep = new TcpEndpoint(this, conn, key, mapped);
     ep.listener = l;
     l.synQueue.add(ep);
-    this.conns.set(key, ep);
+    this.addConn(ep);
     this.stats.tcpPassiveOpens++;
     this.serviceTcp(ep);
   }
@@ -588,7 +590,7 @@ export class Stack implements TcpHost, UdpHost {
     const conn = TcpConnection.openActive({ config, tuple, iss: this.isnFn(tuple, now), now, mss: mssFor(path.mtu, remote) });
     const key = tupleKey(tuple.localAddr, localPort, tuple.remoteAddr, port);
     const ep = new TcpEndpoint(this, conn, key, false);
-    this.conns.set(key, ep);
+    this.addConn(ep);
     this.stats.tcpActiveOpens++;
     this.serviceTcp(ep);
     return ep;
@@ -647,8 +649,22 @@ export class Stack implements TcpHost, UdpHost {
   }
 
   private tcpPortInUse(port: number): boolean {
-    for (const ep of this.conns.values()) if (ep.tuple.localPort === port) return true;
-    return false;
+    return this.localPortUse.has(port);
+  }
+
+  private addConn(ep: TcpEndpoint): void {
+    this.conns.set(ep.key, ep);
+    const p = ep.tuple.localPort;
+    this.localPortUse.set(p, (this.localPortUse.get(p) ?? 0) + 1);
+  }
+
+  private removeConn(ep: TcpEndpoint): void {
+    if (this.conns.get(ep.key) !== ep) return;
+    this.conns.delete(ep.key);
+    const p = ep.tuple.localPort;
+    const n = (this.localPortUse.get(p) ?? 1) - 1;
+    if (n <= 0) this.localPortUse.delete(p);
+    else this.localPortUse.set(p, n);
   }
 
   /** Open connections (every state but CLOSED), listeners' included. */
@@ -713,7 +729,7 @@ export class Stack implements TcpHost, UdpHost {
         break;
       case 'closed':
         ep.closed = true;
-        if (this.conns.get(ep.key) === ep) this.conns.delete(ep.key);
+        this.removeConn(ep);
         if (l !== null) {
           l.synQueue.delete(ep);
           const i = l.acceptQueue.indexOf(ep);

@@ -307,3 +307,17 @@ function csum(b: Uint8Array, start: number, end: number, initial: number): numbe
 
 export { craftTcp4 };
 void SYN;
+
+test('listen on port 0 picks a port no connection uses', () => {
+  const { clock, a, b } = makePair({ stack: { ephemeralPorts: [40000, 40001] } });
+  b.tcpListen({ port: 80 });
+  const ep = a.tcpConnect({ remoteAddr: ip(B4), remotePort: 80 });
+  const l = a.tcpListen({ port: 0 });
+  assert.notEqual(l.port, ep.localPort);
+  assert.deepEqual([l.port, ep.localPort].sort(), [40000, 40001]);
+  assert.throws(() => a.tcpListen({ port: 0 }), (e: StackError) => e.code === 'EADDRINUSE');
+  // Once the connection is gone its port is free for a listener again.
+  ep.abort();
+  clock.runUntilIdle();
+  assert.equal(a.tcpListen({ port: 0 }).port, ep.localPort);
+});
