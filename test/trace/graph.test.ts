@@ -270,3 +270,11 @@ test('axis helpers: round ticks and readable durations', () => {
   assert.equal(fmtDuration(1_500_000), '1.5 s');
   assert.equal(fmtDuration(2_000), '2 ms');
 });
+
+test('timeSequenceSvg takes ladder events as they are', () => {
+  const events = [seg('A', 0, 0, ACK, 0, 100, 10), seg('B', 0, 10, ACK, 100, 200), seg('A', 10, 0, ACK, 300, 400, 10)];
+  const svg = parseXml(timeSequenceSvg(events));
+  const d = byClass(svg, 'data')[0]!.attrs['d']!;
+  assert.equal((d.match(/M/g) ?? []).length, 6);
+  assert.equal(byClass(svg, 'ack-line').length, 1);
+});

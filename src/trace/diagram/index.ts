@@ -9,3 +9,4 @@ export { tcpFlows, sackBlocks, endpointText, recordMicros, type TcpFlow, type Fl
 export { ladderSvg } from './svg.js';
 export { timeSequenceSvg, graphsSvg, tsgInputFromEvents, tsgInputFromFlow, type TsgInput, type TsgOptions, type CwndSample } from '../graph/index.js';
 export { stateTimelineSvg, stateSpans, stateColor, type StateSpan, type TimelineOptions } from './timeline.js';
+export { htmlReport, type ReportInput, type ReportConnection } from '../report/html.js';

@@ -5,7 +5,8 @@
 // its advertised window a yellow one; SACK blocks are purple bars. Below it:
 // RTT samples, throughput, and cwnd/ssthresh when the input has them.
 
-import { analyze, throughput, type CwndSample, type TsgAnalysis, type TsgInput } from './analysis.js';
+import { analyze, throughput, tsgInputFromEvents, type CwndSample, type TsgAnalysis, type TsgInput } from './analysis.js';
+import type { LadderEvent } from '../diagram/types.js';
 import { el, fmtBytes, fmtDuration, fmtRate, niceTicks, num, svgRoot, text } from './svg.js';
 
 export interface TsgOptions {
@@ -255,10 +256,17 @@ export function connectionPlots(input: TsgInput, opts: TsgOptions = {}): { body:
   return { body: el('g', { class: 'connection' }, parts.join('\n')), height: y - GAP + 30, analysis: a };
 }
 
-/** One connection's time-sequence graph and plots, as a standalone SVG document. */
-export function timeSequenceSvg(input: TsgInput, opts: TsgOptions = {}): string {
-  const { body, height } = connectionPlots(input, opts);
+/**
+ * One connection's time-sequence graph and plots, as a standalone SVG
+ * document; from graph input, or from ladder events (seen from the data sender).
+ */
+export function timeSequenceSvg(input: TsgInput | readonly LadderEvent[], opts: TsgOptions = {}): string {
+  const { body, height } = connectionPlots(isEvents(input) ? tsgInputFromEvents(input) : input, opts);
   return svgRoot(opts.width ?? 960, height, 'synack-graph', body);
+}
+
+function isEvents(input: TsgInput | readonly LadderEvent[]): input is readonly LadderEvent[] {
+  return Array.isArray(input);
 }
 
 /** Several connections' plots stacked in one SVG document. */
