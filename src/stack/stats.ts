@@ -57,7 +57,7 @@ export interface StackStats {
   /** TCP segments received (checksum-verified) and sent. */
   tcpIn: number;
   tcpOut: number;
-  /** TCP segments sent again (summed over connections, as each one closes or on `snapshot`). */
+  /** TCP segments sent again, summed over every connection (up to date after each event the stack handles). */
   tcpRetransmits: number;
   /** RST segments sent (by connections and for segments that matched none) and received. */
   tcpResetsOut: number;
