@@ -1,11 +1,13 @@
 // `npm run bench [name...]`: runs the registered benchmarks (all, or those
 // whose name contains one of the arguments) and prints one table.
 
+import { writeFileSync } from 'node:fs';
 import { formatTable, type Bench, type BenchRow } from './harness.js';
 import { tunBench } from './tun.js';
 import { connectionsBench } from './connections.js';
+import { bulkBench } from './bulk.js';
 
-const BENCHES: Bench[] = [tunBench, connectionsBench];
+const BENCHES: Bench[] = [bulkBench, connectionsBench, tunBench];
 
 async function main(argv: string[]): Promise<number> {
   if (argv.includes('-h') || argv.includes('--help')) {
@@ -24,6 +26,10 @@ async function main(argv: string[]): Promise<number> {
     rows.push(...(await b.run()));
   }
   process.stdout.write(formatTable(rows));
+  // The same rows as JSON, for tracking figures across runs.
+  const json = process.env['SYNACK_BENCH_JSON'] ?? 'bench-results.json';
+  writeFileSync(json, JSON.stringify({ date: new Date().toISOString(), node: process.version, rows }, null, 2) + '\n');
+  process.stderr.write(`bench: rows written to ${json}\n`);
   return 0;
 }
 

@@ -1,0 +1,220 @@
+// Moving bytes: bulk transfer between two synack stacks over an in-memory
+// link (MTU 1500 and 65535, checksums computed), the same transfer through
+// Node's `net` over the kernel's loopback as the baseline, 1-byte
+// request/response transactions, connect+request+close per second, and
+// goodput under random loss in simulated time against the Mathis model.
+// Not a pass/fail test: figures drift with the machine.
+//
+// SYNACK_BENCH_BULK_MB sets the bulk size (default 64 MB).
+
+import net from 'node:net';
+import { createLinkPair } from '../src/sim/device.js';
+import { Rng } from '../src/sim/rng.js';
+import { VirtualClock } from '../src/sim/virtual-clock.js';
+import { Stack } from '../src/stack/stack.js';
+import { parseAddress } from '../src/stack/addr.js';
+import type { TcpEndpoint } from '../src/stack/tcp-endpoint.js';
+import type { LinkOptions } from '../src/sim/link.js';
+import type { Bench, BenchRow } from './harness.js';
+
+const MB = 1 << 20;
+const BULK = Number(process.env['SYNACK_BENCH_BULK_MB'] ?? '64') * MB;
+
+interface Pair {
+  clock: VirtualClock;
+  a: Stack;
+  b: Stack;
+}
+
+function pair(mtu: number, link: LinkOptions = {}, seed = 7): Pair {
+  const clock = new VirtualClock();
+  const rng = new Rng(seed);
+  const l = createLinkPair(clock, rng.fork('link'), { mtu, ab: link, ba: link });
+  const buf = Math.max(4 * MB, 64 * mtu);
+  const tcp = { rcvBuf: buf, sndBuf: buf };
+  const a = new Stack({ clock, random: rng.fork('a'), tcp: { ...new Stack({ clock }).tcpConfig, ...tcp } });
+  const b = new Stack({ clock, random: rng.fork('b'), tcp: { ...a.tcpConfig } });
+  a.addInterface({ device: l.a, addresses: '10.0.0.1/24' });
+  b.addInterface({ device: l.b, addresses: '10.0.0.2/24' });
+  return { clock, a, b };
+}
+
+/**
+ * Sends `bytes` from a to b; returns the simulated and the wall-clock time.
+ * The receiver reads as data arrives; the sender refills as space frees.
+ */
+function transfer(p: Pair, bytes: number, simLimit = 3600e6): { wallMs: number; simUs: number; received: number } {
+  const l = p.b.tcpListen({ port: 5001, addr: parseAddress('0.0.0.0')! });
+  let received = 0;
+  let receiver: TcpEndpoint | undefined;
+  l.onConnection = (ep) => {
+    receiver = ep;
+    ep.handler = (ev) => {
+      if (ev.type === 'readable') for (let d = ep.read(); d !== null; d = ep.read()) received += d.length;
+    };
+  };
+  const chunk = new Uint8Array(256 * 1024).fill(0x5a);
+  let sent = 0;
+  const ep = p.a.tcpConnect({ remoteAddr: parseAddress('10.0.0.2')!, remotePort: 5001 });
+  const pump = (): void => {
+    while (sent < bytes) {
+      const n = ep.send(chunk.subarray(0, Math.min(chunk.length, bytes - sent)));
+      if (n === 0) break;
+      sent += n;
+    }
+  };
+  ep.handler = (ev) => {
+    if (ev.type === 'established' || ev.type === 'writable') pump();
+  };
+  const start = performance.now();
+  const simStart = p.clock.now();
+  while (received < bytes && p.clock.now() - simStart < simLimit) {
+    const next = p.clock.now() + 1000;
+    p.clock.runUntil(next);
+    pump();
+  }
+  void receiver;
+  return { wallMs: performance.now() - start, simUs: p.clock.now() - simStart, received };
+}
+
+function gbps(bytes: number, ms: number): number {
+  return (bytes * 8) / (ms * 1e6);
+}
+
+async function nodeLoopback(bytes: number): Promise<number> {
+  const server = net.createServer((s) => {
+    s.on('data', () => {});
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as net.AddressInfo).port;
+  const chunk = Buffer.alloc(MB, 0x5a);
+  const start = performance.now();
+  await new Promise<void>((resolve, reject) => {
+    let received = 0;
+    server.removeAllListeners('connection');
+    server.on('connection', (s) => {
+      s.on('data', (d: Buffer) => {
+        received += d.length;
+        if (received >= bytes) resolve();
+      });
+    });
+    const c = net.connect(port, '127.0.0.1', () => {
+      let sent = 0;
+      const write = (): void => {
+        while (sent < bytes) {
+          sent += chunk.length;
+          if (!c.write(chunk)) {
+            c.once('drain', write);
+            return;
+          }
+        }
+        c.end();
+      };
+      write();
+    });
+    c.on('error', reject);
+  });
+  const ms = performance.now() - start;
+  server.close();
+  return ms;
+}
+
+/** 1-byte request, 1-byte response, one connection, as fast as the CPU allows in virtual time. */
+function pingPong(n: number): number {
+  const p = pair(1500);
+  const l = p.b.tcpListen({ port: 7, addr: parseAddress('0.0.0.0')! });
+  l.onConnection = (ep) => {
+    ep.setNoDelay(true);
+    ep.handler = (ev) => {
+      if (ev.type === 'readable') for (let d = ep.read(); d !== null; d = ep.read()) ep.send(d);
+    };
+  };
+  const one = new Uint8Array([1]);
+  let done = 0;
+  const c = p.a.tcpConnect({ remoteAddr: parseAddress('10.0.0.2')!, remotePort: 7 });
+  c.setNoDelay(true);
+  c.handler = (ev) => {
+    if (ev.type === 'established') c.send(one);
+    if (ev.type === 'readable') {
+      for (let d = c.read(); d !== null; d = c.read()) done += d.length;
+      if (done < n) c.send(one);
+    }
+  };
+  const start = performance.now();
+  while (done < n) p.clock.runUntil(p.clock.now() + 1000);
+  return (n / (performance.now() - start)) * 1000;
+}
+
+/** Connect, send a request, read the answer, close; repeated. */
+function connectRate(n: number): number {
+  const p = pair(1500);
+  const l = p.b.tcpListen({ port: 80, addr: parseAddress('0.0.0.0')!, backlog: 4096 });
+  l.onConnection = (ep) => {
+    ep.handler = (ev) => {
+      if (ev.type === 'readable') {
+        while (ep.read() !== null);
+        ep.send(new Uint8Array(64));
+        ep.close();
+      }
+    };
+  };
+  let finished = 0;
+  const req = new Uint8Array(64);
+  const start = performance.now();
+  let active = 0;
+  const open = (): void => {
+    active++;
+    const c = p.a.tcpConnect({ remoteAddr: parseAddress('10.0.0.2')!, remotePort: 80 });
+    c.handler = (ev) => {
+      if (ev.type === 'established') c.send(req);
+      if (ev.type === 'readable') while (c.read() !== null);
+      if (ev.type === 'eof') c.close();
+      if (ev.type === 'closed' || ev.type === 'error') {
+        active--;
+        finished++;
+      }
+    };
+  };
+  let opened = 0;
+  while (finished < n) {
+    while (active < 64 && opened < n) {
+      open();
+      opened++;
+    }
+    p.clock.runUntil(p.clock.now() + 100);
+  }
+  return (n / (performance.now() - start)) * 1000;
+}
+
+/** Goodput in simulated time over a 100 Mbit/s, 10 ms RTT path with random loss. */
+function lossyGoodput(loss: number, bytes: number): { mbps: number; mathis: number } {
+  const p = pair(1500, { delay: 5000, bandwidth: 100e6, loss, queueLimit: 200 }, 11);
+  const r = transfer(p, bytes, 600e6);
+  const mss = 1448;
+  const rtt = 0.01;
+  const mathis = ((mss * 8) / rtt) * (1.22 / Math.sqrt(loss)) / 1e6;
+  return { mbps: (r.received * 8) / r.simUs, mathis: Math.min(mathis, 100) };
+}
+
+export const bulkBench: Bench = {
+  name: 'bulk',
+  description: 'bulk transfer (in-memory, both MTUs) vs Node net on loopback; ping-pong; connect rate; goodput under loss',
+  async run() {
+    const rows: BenchRow[] = [];
+    const nodeMs = await nodeLoopback(BULK);
+    const nodeGbps = gbps(BULK, nodeMs);
+    rows.push({ bench: 'bulk', case: `Node net, kernel loopback, ${BULK / MB} MB`, value: nodeGbps, unit: 'Gbit/s', note: 'baseline' });
+    for (const mtu of [1500, 65535]) {
+      const r = transfer(pair(mtu), BULK);
+      const g = gbps(r.received, r.wallMs);
+      rows.push({ bench: 'bulk', case: `synack ↔ synack in memory, MTU ${mtu}, ${BULK / MB} MB`, value: g, unit: 'Gbit/s', note: `${(g / nodeGbps).toFixed(2)}× Node net${r.received < BULK ? `; only ${r.received} bytes arrived` : ''}` });
+    }
+    rows.push({ bench: 'bulk', case: '1-byte ping-pong, one connection', value: pingPong(20000), unit: 'transactions/s' });
+    rows.push({ bench: 'bulk', case: 'connect + 64 B request/response + close', value: connectRate(5000), unit: 'connections/s' });
+    for (const loss of [0.01, 0.05, 0.1]) {
+      const g = lossyGoodput(loss, 4 * MB);
+      rows.push({ bench: 'bulk', case: `goodput, ${loss * 100}% loss, 10 ms RTT, 100 Mbit/s (simulated)`, value: g.mbps, unit: 'Mbit/s', note: `Mathis model ${g.mathis.toFixed(1)} Mbit/s` });
+    }
+    return rows;
+  },
+};
