@@ -9,3 +9,13 @@ test('an unknown command gets a one-line error and a non-zero exit', () => {
   assert.equal(r.stderr.trim().split('\n').length, 1);
   assert.match(r.stderr, /unknown command/);
 });
+
+test('the package entry point exports the stack, the socket API and the layers', async () => {
+  const m = await import('../../src/index.js');
+  assert.equal(typeof m.Stack, 'function');
+  assert.equal(typeof m.createServer, 'function');
+  assert.equal(typeof m.connect, 'function');
+  assert.equal(typeof m.sim.VirtualClock, 'function');
+  assert.equal(typeof m.readCapture, 'function');
+  assert.equal(typeof m.TcpdumpPrinter, 'function');
+});
