@@ -121,8 +121,15 @@ function decodeTcp(rec: CaptureRecord, linktype: number): Decoded | undefined {
     flags: h.flags,
     window: h.window,
     len: Math.max(0, wireLen - h.headerLength),
-    options: h.options.map((o) => (o.kind === 'sack' ? { kind: 'sack', blocks: o.blocks.map((b) => ({ ...b })) } : o.kind === 'unknown' ? { kind: 'unknown', type: o.type, data: o.data.slice() } : o)),
+    options: h.options.map(ownOption),
   };
+}
+
+/** An option that shares nothing with the record's bytes (unknown options are views into them). */
+function ownOption(o: TcpOption): TcpOption {
+  if (o.kind === 'sack') return { kind: 'sack', blocks: o.blocks.map((b) => ({ ...b })) };
+  if (o.kind === 'unknown') return { kind: 'unknown', type: o.type, data: o.data.slice() };
+  return o;
 }
 
 interface Open {
