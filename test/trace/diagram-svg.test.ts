@@ -151,3 +151,15 @@ test('state timeline: a band per state, states passed at the same instant each g
   // LISTEN lasts through all three columns.
   assert.ok(listen!.x <= closed!.x && listen!.x + listen!.w >= est!.x + est!.w - 2);
 });
+
+test('a long title is wrapped over several lines and the drawing moves down under it', () => {
+  const title = 'lost-third-ack-timeout: every ACK from the client is lost, the SYN,ACK is sent again and again until the half-open connection is dropped';
+  const doc = ladderSvg(FIG6_EVENTS, { title, width: 600 });
+  const svg = parseXml(doc);
+  const lines = byClass(svg, 'title').map(textOf);
+  assert.ok(lines.length >= 2);
+  assert.equal(lines.join(' '), title);
+  for (const l of lines) assert.ok(l.length <= Math.floor((600 - 24) / 8.5), l);
+  const short = parseXml(ladderSvg(FIG6_EVENTS, { title: 'Figure 6', width: 600 }));
+  assert.equal(Number(svg.attrs['height']) - Number(short.attrs['height']), 18 * (lines.length - 1));
+});

@@ -166,7 +166,6 @@ export function ladderSvg(events: readonly LadderEvent[], opts: LadderSvgOptions
   const height = lastY + 36;
   const parts: string[] = [];
 
-  if (opts.title !== undefined) parts.push(text(width / 2, 22, opts.title, { 'text-anchor': 'middle', 'font-size': 14, 'font-weight': 'bold' }));
   const la = opts.labels?.A ?? 'TCP Peer A';
   const lb = opts.labels?.B ?? 'TCP Peer B';
   parts.push(text(xA, 48, la, { 'text-anchor': 'middle', 'font-weight': 'bold', class: 'peer peer-a' }));
@@ -248,7 +247,7 @@ export function ladderSvg(events: readonly LadderEvent[], opts: LadderSvgOptions
         if (row.part === 'lost') {
           timeMark(row.t, p.y);
           stateMark(seg.from, seg.from === 'A' ? row.stateA : row.stateB, p.y);
-          const ex = x1 + (x2 - x1) * 0.62;
+          const ex = x1 + (x2 - x1) * 0.8;
           const ey = p.y + 30;
           parts.push(
             el(
@@ -292,5 +291,26 @@ export function ladderSvg(events: readonly LadderEvent[], opts: LadderSvgOptions
       }
     }
   }
-  return svgRoot(width, height, 'synack-ladder', parts.join('\n'));
+  // A title too long for one line is wrapped, and the drawing moved down under it.
+  const titleLines = opts.title === undefined ? [] : wrapWords(opts.title, Math.floor((width - 24) / 8.5));
+  const extra = Math.max(0, titleLines.length - 1) * 18;
+  const title = titleLines.map((line, i) => text(width / 2, 22 + i * 18, line, { 'text-anchor': 'middle', 'font-size': 14, 'font-weight': 'bold', class: 'title' }));
+  const body = parts.join('\n');
+  return svgRoot(width, height + extra, 'synack-ladder', [...title, extra === 0 ? body : el('g', { transform: `translate(0 ${extra})` }, body)].join('\n'));
+}
+
+/** Words in lines of at most `max` characters (a longer word gets a line of its own). */
+export function wrapWords(s: string, max: number): string[] {
+  const lines: string[] = [];
+  let cur = '';
+  for (const word of s.split(/\s+/).filter((w) => w !== '')) {
+    if (cur === '') cur = word;
+    else if (cur.length + 1 + word.length <= max) cur += ' ' + word;
+    else {
+      lines.push(cur);
+      cur = word;
+    }
+  }
+  if (cur !== '') lines.push(cur);
+  return lines;
 }
