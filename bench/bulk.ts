@@ -5,7 +5,9 @@
 // goodput under random loss in simulated time against the Mathis model.
 // Not a pass/fail test: figures drift with the machine.
 //
-// SYNACK_BENCH_BULK_MB sets the bulk size (default 64 MB).
+// SYNACK_BENCH_BULK_MB sets the bulk size (default 64 MB);
+// SYNACK_BENCH_BULK_CASES picks cases by name (comma-separated: node, mtu1500,
+// mtu65535, pingpong, connect, loss; default all), e.g. for profiling one.
 
 import net from 'node:net';
 import { createLinkPair } from '../src/sim/device.js';
@@ -19,6 +21,8 @@ import type { Bench, BenchRow } from './harness.js';
 
 const MB = 1 << 20;
 const BULK = Number(process.env['SYNACK_BENCH_BULK_MB'] ?? '64') * MB;
+const CASES = (process.env['SYNACK_BENCH_BULK_CASES'] ?? '').split(',').filter((c) => c !== '');
+const want = (name: string): boolean => CASES.length === 0 || CASES.includes(name);
 
 interface Pair {
   clock: VirtualClock;
@@ -201,17 +205,20 @@ export const bulkBench: Bench = {
   description: 'bulk transfer (in-memory, both MTUs) vs Node net on loopback; ping-pong; connect rate; goodput under loss',
   async run() {
     const rows: BenchRow[] = [];
-    const nodeMs = await nodeLoopback(BULK);
-    const nodeGbps = gbps(BULK, nodeMs);
-    rows.push({ bench: 'bulk', case: `Node net, kernel loopback, ${BULK / MB} MB`, value: nodeGbps, unit: 'Gbit/s', note: 'baseline' });
+    let nodeGbps = NaN;
+    if (want('node')) {
+      nodeGbps = gbps(BULK, await nodeLoopback(BULK));
+      rows.push({ bench: 'bulk', case: `Node net, kernel loopback, ${BULK / MB} MB`, value: nodeGbps, unit: 'Gbit/s', note: 'baseline' });
+    }
     for (const mtu of [1500, 65535]) {
+      if (!want(`mtu${mtu}`)) continue;
       const r = transfer(pair(mtu), BULK);
       const g = gbps(r.received, r.wallMs);
       rows.push({ bench: 'bulk', case: `synack ↔ synack in memory, MTU ${mtu}, ${BULK / MB} MB`, value: g, unit: 'Gbit/s', note: `${(g / nodeGbps).toFixed(2)}× Node net${r.received < BULK ? `; only ${r.received} bytes arrived` : ''}` });
     }
-    rows.push({ bench: 'bulk', case: '1-byte ping-pong, one connection', value: pingPong(20000), unit: 'transactions/s' });
-    rows.push({ bench: 'bulk', case: 'connect + 64 B request/response + close', value: connectRate(5000), unit: 'connections/s' });
-    for (const loss of [0.01, 0.05, 0.1]) {
+    if (want('pingpong')) rows.push({ bench: 'bulk', case: '1-byte ping-pong, one connection', value: pingPong(20000), unit: 'transactions/s' });
+    if (want('connect')) rows.push({ bench: 'bulk', case: 'connect + 64 B request/response + close', value: connectRate(5000), unit: 'connections/s' });
+    for (const loss of want('loss') ? [0.01, 0.05, 0.1] : []) {
       const g = lossyGoodput(loss, 4 * MB);
       rows.push({ bench: 'bulk', case: `goodput, ${loss * 100}% loss, 10 ms RTT, 100 Mbit/s (simulated)`, value: g.mbps, unit: 'Mbit/s', note: `Mathis model ${g.mathis.toFixed(1)} Mbit/s` });
     }

@@ -7,7 +7,8 @@
 // Positions are stream offsets (bytes since the start of the stream), kept
 // as plain numbers: they never wrap, unlike sequence numbers.
 
-const INITIAL_SIZE = 4096;
+/** First ring size: small, so that an idle or chatty connection holds little. */
+const INITIAL_SIZE = 1024;
 
 /** An out-of-order range held in the reassembly area, as stream offsets [start, end). */
 export interface Range {
@@ -126,10 +127,17 @@ export class RecvBuffer {
     size = Math.min(size, this.capacity);
     const next = new Uint8Array(size);
     if (old.length > 0) {
-      // Everything stored lies in [readPos, readPos + old.length).
-      for (let k = 0; k < old.length; k++) {
-        const pos = this.readPos + k;
-        next[pos % size] = old[pos % old.length]!;
+      // Everything stored lies in [readPos, readPos + old.length): copy it
+      // in runs that wrap neither in the old ring nor in the new one.
+      let pos = this.readPos;
+      let left = old.length;
+      while (left > 0) {
+        const o = pos % old.length;
+        const d = pos % size;
+        const run = Math.min(left, old.length - o, size - d);
+        next.set(old.subarray(o, o + run), d);
+        pos += run;
+        left -= run;
       }
     }
     this.ring = next;

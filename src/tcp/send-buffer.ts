@@ -4,7 +4,8 @@
 // own copy out, so nothing handed to the driver aliases this ring (DESIGN
 // rule 7).
 
-const INITIAL_SIZE = 4096;
+/** First ring size: small, so that an idle or chatty connection holds little. */
+const INITIAL_SIZE = 1024;
 
 export class SendBuffer {
   readonly capacity: number;
@@ -70,7 +71,12 @@ export class SendBuffer {
     while (size < need) size *= 2;
     size = Math.min(size, this.capacity);
     const next = new Uint8Array(size);
-    if (this.len > 0) next.set(this.copyOut(0, this.len), 0);
+    if (this.len > 0) {
+      const size0 = this.ring.length;
+      const first = Math.min(this.len, size0 - this.head);
+      next.set(this.ring.subarray(this.head, this.head + first), 0);
+      if (first < this.len) next.set(this.ring.subarray(0, this.len - first), first);
+    }
     this.ring = next;
     this.head = 0;
   }

@@ -9,6 +9,7 @@ import { REPO_ROOT } from '../helpers/paths.js';
 import { readCapture } from '../../src/trace/read-capture.js';
 import { captureReport, htmlReport } from '../../src/trace/report/index.js';
 import { FIG6_EVENTS } from './diagram-figures.js';
+import { parseXml } from './diagram-xml.js';
 
 const FIX = join(REPO_ROOT, 'test', 'fixtures', 'kernel');
 
@@ -46,6 +47,10 @@ for (const [name, connections] of [
     for (const kind of ['ladder', 'timeline', 'graph']) {
       assert.equal((html.match(new RegExp(`class="figure zoomable ${kind}"`, 'g')) ?? []).length, connections, kind);
     }
+    // Every drawing in the page is a well-formed SVG document of its own.
+    const svgs = html.match(/<svg [\s\S]*?<\/svg>/g) ?? [];
+    assert.equal(svgs.length, 3 * connections);
+    for (const svg of svgs) assert.equal(parseXml(svg).name, 'svg');
     const pre = /<pre class="tcpdump">([^<]*)<\/pre>/.exec(html);
     assert.ok(pre !== null);
     assert.equal(unescape(pre[1]!), readFileSync(join(FIX, `${name}.nn.out`), 'latin1'));
