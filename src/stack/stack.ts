@@ -10,6 +10,7 @@ import type { NetDevice } from '../link/device.js';
 import { TcpConnection, resetFor } from '../tcp/connection.js';
 import { LINUX_PROFILE, type TcpConfig } from '../tcp/config.js';
 import { seqLe } from '../tcp/seq.js';
+import { cookieSynAckWindow, COOKIE_PERIOD, SynCookies } from '../tcp/syncookie.js';
 import type { ConnEvent, FourTuple, IcmpSignal } from '../tcp/types.js';
 import { get16, get32 } from '../wire/bytes.js';
 import type { WireError } from '../wire/errors.js';
@@ -214,6 +215,8 @@ export class Stack implements TcpHost, UdpHost {
   private readonly isnFn: (tuple: FourTuple, now: number) => number;
   private readonly isnKey: HashKey;
   private readonly hashInput = new HashInput();
+  /** SYN cookies (RFC 4987 §3.6); its secrets are drawn from `random` when first needed. */
+  private readonly cookies = new SynCookies(() => hashKeyFromBytes(randomBytes(this.random, 8)));
   private ipId: number;
 
   // TCP
@@ -493,6 +496,7 @@ export class Stack implements TcpHost, UdpHost {
     if (found !== undefined) {
       const l = found.listener;
       if ((seg.flags & (SYN | ACK | RST)) === SYN) return this.passiveOpen(l, found.mapped, src, dst, seg, packet);
+      if ((seg.flags & (SYN | ACK | RST)) === ACK && this.cookieExpected(l) && this.cookieOpen(l, found.mapped, src, dst, seg, packet)) return;
       // RFC 9293 §3.10.7.2 (LISTEN): ignore a RST; answer an ACK with
       // <SEQ=SEG.ACK><CTL=RST>; anything else without SYN is dropped.
       if ((seg.flags & RST) !== 0 || (seg.flags & ACK) === 0) return this.drop('noListener', packet);
@@ -520,7 +524,10 @@ export class Stack implements TcpHost, UdpHost {
   }
 
   private passiveOpen(l: TcpListener, mapped: boolean, src: Uint8Array, dst: Uint8Array, syn: Segment, packet: Uint8Array): void {
-    if (l.synQueue.size >= l.maxSynQueue || l.acceptQueueFull) return this.drop('listenOverflow', packet);
+    if (l.acceptQueueFull) return this.drop('listenOverflow', packet);
+    const mode = this.tcpConfig.synCookies;
+    if (mode === 'always' || (l.synQueue.size >= l.maxSynQueue && mode === 'on-overflow')) return this.sendCookie(l, src, dst, syn, packet);
+    if (l.synQueue.size >= l.maxSynQueue) return this.drop('listenOverflow', packet);
     const path = this.pathTo(src);
     if (path === undefined) return this.drop('noRoute', packet);
     const now = this.clock.now();
@@ -540,6 +547,82 @@ export class Stack implements TcpHost, UdpHost {
     this.addConn(ep);
     this.stats.tcpPassiveOpens++;
     this.serviceTcp(ep);
+  }
+
+  // ---------------------------------------------------------- SYN cookies
+
+  /**
+   * Answer a SYN with a cookie SYN-ACK and keep nothing (RFC 4987 §3.6).
+   * Still counted as a listen overflow in 'on-overflow' mode: the SYN did
+   * not fit in the queue.
+   */
+  private sendCookie(l: TcpListener, src: Uint8Array, dst: Uint8Array, syn: Segment, packet: Uint8Array): void {
+    const path = this.pathTo(src);
+    if (path === undefined) return this.drop('noRoute', packet);
+    if (this.tcpConfig.synCookies === 'on-overflow') this.drop('listenOverflow', packet);
+    const now = this.clock.now();
+    const tuple: FourTuple = { localAddr: dst, localPort: syn.dstPort, remoteAddr: src, remotePort: syn.srcPort };
+    l.cookieSentAt = now;
+    this.stats.synCookiesSent++;
+    this.sendSegment(this.cookies.synAck(tuple, syn, this.tcpConfig, mssFor(path.mtu, src), now), dst, src);
+  }
+
+  /**
+   * Whether an ACK at a listener may be a returning cookie: always in
+   * 'always' mode, and in 'on-overflow' mode while cookies this listener
+   * sent can still be valid (two counter periods), so that stray ACKs at a
+   * quiet listener are not tried against the MAC.
+   */
+  private cookieExpected(l: TcpListener): boolean {
+    const mode = this.tcpConfig.synCookies;
+    if (mode === 'always') return true;
+    return mode === 'on-overflow' && this.clock.now() - l.cookieSentAt < 2 * COOKIE_PERIOD;
+  }
+
+  /**
+   * An ACK for a listener: if SEG.ACK − 1 is a valid cookie, the
+   * connection is made (ESTABLISHED at once) and true returned; false lets
+   * the caller answer as LISTEN does (RST).
+   */
+  private cookieOpen(l: TcpListener, mapped: boolean, src: Uint8Array, dst: Uint8Array, seg: Segment, packet: Uint8Array): boolean {
+    const now = this.clock.now();
+    const tuple: FourTuple = { localAddr: Uint8Array.from(dst), localPort: seg.dstPort, remoteAddr: Uint8Array.from(src), remotePort: seg.srcPort };
+    const r = this.cookies.check(tuple, seg, now, this.tcpConfig);
+    if (!r.ok) {
+      this.stats.synCookiesFailed++;
+      return false;
+    }
+    this.stats.synCookiesValidated++;
+    if (l.acceptQueueFull) {
+      // As for a queued handshake: the peer retries and gets in once the application accepts.
+      this.drop('acceptQueueFull', packet);
+      return true;
+    }
+    const path = this.pathTo(src);
+    if (path === undefined) {
+      this.drop('noRoute', packet);
+      return true;
+    }
+    const conn = TcpConnection.openFromCookie({
+      config: this.tcpConfig,
+      tuple,
+      iss: (seg.ack - 1) >>> 0,
+      now,
+      mss: mssFor(path.mtu, src),
+      ack: seg,
+      restored: r.value,
+      synAckWindow: cookieSynAckWindow(this.tcpConfig),
+    });
+    const key = tupleKey(tuple.localAddr, tuple.localPort, tuple.remoteAddr, tuple.remotePort);
+    const ep = new TcpEndpoint(this, conn, key, mapped);
+    // Through the SYN queue for one service round, so the 'established'
+    // event moves it to the accept queue as for any other handshake.
+    ep.listener = l;
+    l.synQueue.add(ep);
+    this.addConn(ep);
+    this.stats.tcpPassiveOpens++;
+    this.serviceTcp(ep);
+    return true;
   }
 
   /**

@@ -77,6 +77,10 @@ export interface StackStats {
   icmpErrorsDelivered: number;
   /** ICMP errors not sent because of the rate limit (RFC 1812 §4.3.2.8, RFC 4443 §2.4 (f)). */
   icmpRateLimited: number;
+  /** SYN cookies (RFC 4987 §3.6): SYN-ACKs sent with a cookie, ACKs that returned a valid one, and ACKs checked as cookies that failed. */
+  synCookiesSent: number;
+  synCookiesValidated: number;
+  synCookiesFailed: number;
   /** Packets dropped, by reason. */
   drops: Record<DropReason, number>;
   /** Malformed packets by the layer that refused them. */
@@ -104,6 +108,9 @@ export function newStats(): StackStats {
     echoReplies: 0,
     icmpErrorsDelivered: 0,
     icmpRateLimited: 0,
+    synCookiesSent: 0,
+    synCookiesValidated: 0,
+    synCookiesFailed: 0,
     drops,
     malformed: { ipv4: 0, ipv6: 0, tcp: 0, udp: 0, icmp: 0, icmpv6: 0 },
   };

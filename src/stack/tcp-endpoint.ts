@@ -190,6 +190,8 @@ export class TcpListener {
   /** Called for each connection as its handshake completes; when null, they wait for accept(). */
   onConnection: ((ep: TcpEndpoint) => void) | null = null;
   closed = false;
+  /** When this listener last answered a SYN with a cookie (µs; -Infinity: never). */
+  cookieSentAt = -Infinity;
 
   constructor(
     private readonly host: TcpHost,

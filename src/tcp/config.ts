@@ -49,7 +49,15 @@ export interface TcpConfig {
   delayedAck: number;
   /** Nagle's algorithm on by default (RFC 896); setNoDelay turns it off per socket. */
   nagle: boolean;
+  /**
+   * SYN cookies (RFC 4987 §3.6): 'on-overflow' answers SYNs statelessly
+   * once a listener's SYN queue is full (Linux tcp_syncookies=1), 'always'
+   * for every SYN (=2), 'off' drops them (=0).
+   */
+  synCookies: SynCookieMode;
 }
+
+export type SynCookieMode = 'off' | 'on-overflow' | 'always';
 
 const SECOND = 1_000_000;
 
@@ -80,6 +88,7 @@ export const LINUX_PROFILE: Readonly<TcpConfig> = Object.freeze({
   sndBuf: 131072,
   delayedAck: 40_000,
   nagle: true,
+  synCookies: 'on-overflow',
 });
 
 /**

@@ -29,6 +29,7 @@ import {
 } from './options.js';
 import { SendBuffer } from './send-buffer.js';
 import { RecvBuffer } from './recv-buffer.js';
+import type { CookieRestored } from './syncookie.js';
 
 export interface OpenOptions {
   config: TcpConfig;
@@ -279,6 +280,46 @@ export class TcpConnection implements Connection {
     c.rttStart = o.now;
     c.sndNxtV = c.sndMax = seqAdd(c.issV, 1);
     c.rtxAt = c.at(o.now + c.rtoEst.rto);
+    return c;
+  }
+
+  /**
+   * RFC 4987 §3.6: the ACK `ack` returned a SYN cookie (the caller has
+   * validated it: `iss` is SEG.ACK − 1). No SYN_RECEIVED state was kept, so
+   * the connection is rebuilt from what the cookie restored and starts in
+   * ESTABLISHED (reporting LISTEN → SYN_RECEIVED → ESTABLISHED); the ACK is
+   * then processed as in ESTABLISHED, so data or a FIN on it are taken.
+   * `synAckWindow` is the window the cookie SYN-ACK offered.
+   */
+  static openFromCookie(o: OpenOptions & { ack: Segment; restored: CookieRestored; synAckWindow: number }): TcpConnection {
+    const seg = o.ack;
+    const r = o.restored;
+    const c = new TcpConnection({ ...o, tsOffset: r.tsOffset }, true);
+    c.st = 'LISTEN';
+    c.irsV = seqAdd(seg.seq, -1);
+    c.rcvNxtV = seg.seq >>> 0;
+    c.lastAckSent = c.rcvNxtV;
+    c.rcvAdv = seqAdd(c.rcvNxtV, o.synAckWindow);
+    c.wscaleOk = r.sndWscale !== undefined && c.ourWscale !== undefined;
+    c.sndWscale = c.wscaleOk ? r.sndWscale! : 0;
+    c.rcvWscale = c.wscaleOk ? c.ourWscale! : 0;
+    c.sackOk = r.sackOk && c.cfg.sack;
+    c.tsOk = r.tsOk && c.cfg.timestamps;
+    const ts = c.tsOk ? findTimestamp(seg.options) : undefined;
+    if (ts !== undefined) {
+      c.tsRecent = ts.val;
+      c.tsRecentAt = o.now;
+    }
+    c.sndMss = Math.max(1, Math.min(Math.max(r.mss, MIN_PEER_MSS), c.sendLimit) - (c.tsOk ? TS_OPTION_SPACE : 0));
+    c.cwndV = c.cfg.initialWindowSegments * c.sndMss;
+    c.sndUnaV = c.sndNxtV = c.sndMax = seqAdd(c.issV, 1);
+    c.sndWndV = seg.window * 2 ** c.sndWscale;
+    c.maxSndWnd = c.sndWndV;
+    c.sndWl1 = seg.seq >>> 0;
+    c.sndWl2 = seg.ack >>> 0;
+    c.setState('SYN_RECEIVED', o.now);
+    c.setState('ESTABLISHED', o.now);
+    c.onSegment(seg, o.now);
     return c;
   }
 
