@@ -4,6 +4,8 @@ import { runScenario } from './scenario.js';
 import { runTrace } from './trace.js';
 import { runGraph } from './graph.js';
 import { runDrill } from './drill.js';
+import { runServe } from './serve.js';
+import { runConnect } from './connect.js';
 
 const USAGE = `usage: synack <command> [options]
 
@@ -27,6 +29,10 @@ function main(argv: string[]): number {
     case 'scenario':
       return runScenario(rest);
     case 'drill': return runDrill(rest);
+    case 'serve':
+      return runServe(rest);
+    case 'connect':
+      return runConnect(rest);
     default:
       process.stderr.write(`synack: unknown command '${cmd}'\n`);
       return 2;
