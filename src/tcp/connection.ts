@@ -62,6 +62,8 @@ export interface TcpStats {
   dupAcksIn: number;
   /** RFC 5961 challenge ACKs sent. */
   challengeAcks: number;
+  /** Answers to unacceptable segments left out by the rate limit (one per 500 ms). */
+  invalidAcksSuppressed: number;
   outOfOrderIn: number;
   /** Segments dropped by PAWS (RFC 7323 §5). */
   pawsDrops: number;
@@ -85,6 +87,12 @@ const EMPTY = new Uint8Array(0);
 const SECOND = 1_000_000;
 /** RFC 6298 §5.7: RTO when data starts after a retransmitted SYN without an RTT sample. */
 const RTO_FALLBACK = 3 * SECOND;
+/**
+ * Least time between two ACKs sent in answer to unacceptable segments that
+ * carry no data (RFC 5961 §7 asks for such a limit on challenge ACKs; Linux
+ * applies 500 ms to all of them, tcp_invalid_ratelimit).
+ */
+const INVALID_ACK_INTERVAL = 500_000;
 /** RFC 7323 §5.5: TS.Recent is invalid after 24 days of idleness. */
 const PAWS_IDLE = 24 * 24 * 3600 * SECOND;
 
@@ -108,6 +116,7 @@ export class TcpConnection implements Connection {
     fastRetransmits: 0,
     dupAcksIn: 0,
     challengeAcks: 0,
+    invalidAcksSuppressed: 0,
     outOfOrderIn: 0,
     pawsDrops: 0,
     resetsIn: 0,
@@ -203,6 +212,7 @@ export class TcpConnection implements Connection {
 
   // ACK generation.
   private ackNow = false;
+  private lastInvalidAck = -Infinity;
   private unackedBytes = 0;
 
   // Keepalive (RFC 1122 §4.2.3.6).
@@ -668,7 +678,7 @@ export class TcpConnection implements Connection {
     // RFC 7323 §5.3 R1 (PAWS): an older timestamp than TS.Recent means an old duplicate.
     if (ts !== undefined && this.tsRecentAt !== undefined && now - this.tsRecentAt < PAWS_IDLE && seqLt(ts.val, this.tsRecent)) {
       this.stats.pawsDrops++;
-      this.ackNow = true;
+      this.answerInvalid(seg, now);
       return;
     }
 
@@ -689,7 +699,7 @@ export class TcpConnection implements Connection {
         // RFC 5961 §4.2: a SYN in a synchronized state draws a challenge ACK
         // whatever its sequence number (a duplicate SYN-ACK after a lost
         // third ACK gets the ACK it needs the same way).
-        this.challengeAck();
+        this.challengeAck(seg, now);
         return;
       }
     }
@@ -704,7 +714,7 @@ export class TcpConnection implements Connection {
         // restart the 2·MSL timer (RFC 9293 §3.10.7.4, eighth step).
         this.closeAt = this.at(now + this.cfg.timeWait);
       }
-      this.ackNow = true;
+      this.answerInvalid(seg, now);
       return;
     }
     // Trim what lies before RCV.NXT and beyond the window.
@@ -773,7 +783,7 @@ export class TcpConnection implements Connection {
           return;
       }
     }
-    if (seqInWindow(seq, this.rcvNxtV, this.rcvWndNow())) this.challengeAck();
+    if (seqInWindow(seq, this.rcvNxtV, this.rcvWndNow())) this.challengeAck(seg, now);
   }
 
   /** Fifth step; false when the segment must be dropped here. */
@@ -796,7 +806,7 @@ export class TcpConnection implements Connection {
     }
     // RFC 5961 §5.2: acceptable ACKs lie in [SND.UNA − MAX.SND.WND, SND.NXT].
     if (seqGt(ack, this.sndMax) || seqLt(ack, seqAdd(this.sndUnaV, -this.maxSndWnd))) {
-      this.ackNow = true;
+      this.answerInvalid(seg, now);
       return false;
     }
     this.persistProbes = 0;
@@ -1092,7 +1102,11 @@ export class TcpConnection implements Connection {
     if (this.done) return;
     if (this.canSendData()) this.sendData(now, false);
     if (this.ackNow && this.st !== 'SYN_SENT' && this.st !== 'CLOSED' && this.st !== 'LISTEN') {
-      this.emit(this.sndNxtV, ACK, EMPTY, now);
+      // A pure ACK carries the highest sequence number sent, not the
+      // go-back-N pointer: the peer may already hold everything up to
+      // sndMax, and an ACK that looks old to it would be answered by another
+      // ACK, and so on forever.
+      this.emit(this.sndMax, ACK, EMPTY, now);
     }
   }
 
@@ -1150,8 +1164,10 @@ export class TcpConnection implements Connection {
     const dataEnd = seqAdd(this.bufSeq, this.sndBuf.length);
     const seq = this.sndUnaV;
     this.rttSeq = undefined;
-    if (seqLt(seq, dataEnd)) {
-      const len = Math.min(this.sndMss, seqSub(dataEnd, seq));
+    // Only what was sent before: the segment at SND.UNA may have been shorter than an MSS.
+    const sentEnd = this.finSent ? seqMin(this.sndMax, this.finSeq) : this.sndMax;
+    if (seqLt(seq, sentEnd)) {
+      const len = Math.min(this.sndMss, seqSub(sentEnd, seq));
       const fin = this.finSent && seqAdd(seq, len) === this.finSeq;
       this.stats.retransmits++;
       this.stats.bytesOut += len;
@@ -1177,10 +1193,33 @@ export class TcpConnection implements Connection {
     this.emit(seq >>> 0, RST, EMPTY, now);
   }
 
-  private challengeAck(): void {
-    // RFC 5961 §3.2/§4.2: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>. (No §7 rate limit.)
-    this.stats.challengeAcks++;
+  /** RFC 5961 §3.2/§4.2: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, rate-limited as §7 suggests. */
+  private challengeAck(seg: Segment, now: number): void {
+    if (this.answerInvalid(seg, now)) this.stats.challengeAcks++;
+  }
+
+  /**
+   * The ACK that answers an unacceptable segment (RFC 9293 §3.10.7.4), a
+   * PAWS failure (RFC 7323 §5.3), a bad ACK field (RFC 5961 §5.2) or a
+   * RST/SYN that needs a challenge. A segment without data (or with SYN)
+   * gets at most one such answer per INVALID_ACK_INTERVAL: two ends that each
+   * find the other's pure ACKs unacceptable (old duplicates, PAWS after
+   * reordering) would otherwise ping-pong ACKs for ever. Keepalive and zero
+   * window probes (<SEQ=RCV.NXT−1>, no data) are always answered. Returns
+   * whether an ACK will be sent.
+   */
+  private answerInvalid(seg: Segment, now: number): boolean {
+    const noData = seg.payload.length === 0 && (seg.flags & FIN) === 0;
+    const probe = noData && (seg.flags & (SYN | RST)) === 0 && seqAdd(seg.seq, 1) === this.rcvNxtV;
+    if ((noData || (seg.flags & SYN) !== 0) && !probe) {
+      if (now - this.lastInvalidAck < INVALID_ACK_INTERVAL) {
+        this.stats.invalidAcksSuppressed++;
+        return false;
+      }
+      this.lastInvalidAck = now;
+    }
     this.ackNow = true;
+    return true;
   }
 
   /** Build one segment and queue it. */

@@ -142,7 +142,7 @@ export class Net {
     for (let guard = 0; guard < 10_000_000; guard++) {
       this.flush();
       const next = Math.min(this.queue.length > 0 ? this.queue[0]!.at : Infinity, this.deadline(this.a), this.deadline(this.b));
-      if (next > until) {
+      if (next === Infinity || next > until) {
         if (until !== Infinity) this.now = Math.max(this.now, until);
         return;
       }
@@ -160,7 +160,7 @@ export class Net {
         }
       }
     }
-    throw new Error('harness: runaway loop');
+    throw new Error(`harness: runaway loop at ${this.now}\n${this.log.slice(-30).map(fmt).join('\n')}`);
   }
 
   /** Run for `d` µs from now. */
@@ -170,7 +170,8 @@ export class Net {
 
   /** Drain both hosts' transmit and event queues. */
   flush(): void {
-    for (let changed = true; changed; ) {
+    for (let changed = true, g = 0; changed; g++) {
+      if (g > 100_000) throw new Error('harness: events or segments without end');
       changed = false;
       for (const h of [this.a, this.b]) {
         const c = h.conn;
