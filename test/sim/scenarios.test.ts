@@ -223,6 +223,44 @@ const EXPECTED: Record<string, string[]> = {
     '0.100 A>B F. seq=1 ack=1 win=32768',
     '0.110 B>A . seq=1 ack=2 win=32768',
   ],
+  // RFC 4987: two spoofed SYNs (10.0.0.66/67, sequence 0 and 65536) fill a
+  // SYN queue of 2; B's SYN-ACKs to them go unanswered and are resent at
+  // +1, +3, +7, +15 s. Numbers are relative to the first SYN each side sent,
+  // so the client's (from 0.100 s) show as large offsets.
+  'syn-flood': [
+    // No cookies: the client's SYN and its retries (synRetries 3: +1, +3, +7 s) are dropped; it gives up at 15.1 s.
+    '0.000 A>B S seq=0 win=65535 <mss 1460>',
+    '0.000 A>B S seq=65536 win=65535 <mss 1460>',
+    '0.010 B>A S. seq=0 ack=1 win=65535 <mss 1460>',
+    '0.010 B>A S. seq=-2131324760 ack=65537 win=65535 <mss 1460>',
+    '0.100 A>B S seq=620142232 win=65535 <mss 1460,sackOK,TS,nop,wscale 2>',
+    '1.010 B>A S. seq=0 ack=1 win=65535 <mss 1460>',
+    '1.010 B>A S. seq=-2131324760 ack=65537 win=65535 <mss 1460>',
+    '1.100 A>B S seq=620142232 win=65535 <mss 1460,sackOK,TS,nop,wscale 2>',
+    '3.010 B>A S. seq=0 ack=1 win=65535 <mss 1460>',
+    '3.010 B>A S. seq=-2131324760 ack=65537 win=65535 <mss 1460>',
+    '3.100 A>B S seq=620142232 win=65535 <mss 1460,sackOK,TS,nop,wscale 2>',
+    '7.010 B>A S. seq=0 ack=1 win=65535 <mss 1460>',
+    '7.010 B>A S. seq=-2131324760 ack=65537 win=65535 <mss 1460>',
+    '7.100 A>B S seq=620142232 win=65535 <mss 1460,sackOK,TS,nop,wscale 2>',
+    '15.010 B>A S. seq=0 ack=1 win=65535 <mss 1460>',
+    '15.010 B>A S. seq=-2131324760 ack=65537 win=65535 <mss 1460>',
+  ],
+  'syn-flood-cookies': [
+    // Cookies (§3.6): the client's SYN gets a stateless SYN-ACK with every
+    // option (timestamps carry wscale and SACK); its data rides on the third
+    // ACK, which rebuilds the connection, and is acknowledged.
+    '0.000 A>B S seq=0 win=65535 <mss 1460>',
+    '0.000 A>B S seq=65536 win=65535 <mss 1460>',
+    '0.010 B>A S. seq=0 ack=1 win=65535 <mss 1460>',
+    '0.010 B>A S. seq=-2131324760 ack=65537 win=65535 <mss 1460>',
+    '0.100 A>B S seq=620142232 win=65535 <mss 1460,sackOK,TS,nop,wscale 2>',
+    '0.110 B>A S. seq=2085137896 ack=620142233 win=65535 <mss 1460,sackOK,TS,nop,wscale 2>',
+    '0.120 A>B P. seq=620142233 len=5 ack=2085137897 win=32768',
+    '0.130 B>A . seq=2085137897 ack=620142238 win=32768',
+    '1.010 B>A S. seq=0 ack=1 win=65535 <mss 1460>',
+    '1.010 B>A S. seq=-2131324760 ack=65537 win=65535 <mss 1460>',
+  ],
 };
 
 test('every scenario has its expected segments', () => {

@@ -147,7 +147,12 @@ const simultaneousOpen: Scenario = {
 
 /** An IPv4+TCP packet from A's address to B's, as an old incarnation would have sent it. */
 function packetFromA(seg: Segment): Uint8Array {
-  const src = parseAddress(ADDRESS.A)!;
+  return packetFrom(ADDRESS.A, seg);
+}
+
+/** An IPv4+TCP packet from `source` (perhaps spoofed) to B's address. */
+function packetFrom(source: string, seg: Segment): Uint8Array {
+  const src = parseAddress(source)!;
   const dst = parseAddress(ADDRESS.B)!;
   const tcpLen = tcpHeaderLength(seg.options) + seg.payload.length;
   const out = new Uint8Array(20 + tcpLen);
@@ -497,6 +502,63 @@ const finWait2Timeout: Scenario = {
   },
 };
 
+/**
+ * RFC 4987 §2: SYNs from spoofed addresses fill the listener's SYN queue
+ * (2 entries here) with half-open connections nobody completes. Without
+ * cookies the client's SYNs are dropped until it gives up (3 SYN retries
+ * here, to keep the ladder short); with cookies (§3.6) B answers it
+ * statelessly and the client gets in at once.
+ */
+function synFlood(cookies: boolean): Scenario {
+  return {
+    name: cookies ? 'syn-flood-cookies' : 'syn-flood',
+    title: cookies
+      ? 'spoofed SYNs fill the SYN queue; SYN cookies (RFC 4987 §3.6) let the client in all the same'
+      : 'spoofed SYNs fill the SYN queue (RFC 4987 §2): without SYN cookies the client is shut out and times out',
+    world: { maxSynQueue: 2, tcp: { synCookies: cookies ? 'on-overflow' : 'off', synRetries: 3 } },
+    play(w) {
+      // Backlog 2: the SYN queue is bounded by the larger of the backlog and maxSynQueue.
+      const l = w.listen('B', PORT, 2);
+      w.note('an attacker sends SYNs from 10.0.0.66 and 10.0.0.67, which never answer', 'A');
+      for (let i = 0; i < 2; i++) {
+        w.pair.ab.send(packetFrom(`10.0.0.${66 + i}`, { srcPort: 1000 + i, dstPort: PORT, seq: 0x10000 * (i + 1), ack: 0, flags: SYN, window: 65535, urgent: 0, options: [{ kind: 'mss', mss: 1460 }], payload: new Uint8Array(0) }));
+      }
+      let a: ReturnType<World['connect']> | undefined;
+      w.at(100_000, () => {
+        a = w.connect('A', PORT);
+        a.ep.send(enc.encode('hello'));
+      });
+      const { sends, giveUp } = handshakeLadder(w.config, w.config.synRetries);
+      w.runUntil(cookies ? 2 * S : 100_000 + giveUp + S);
+      const b = w.accepted.B[0];
+      const bStats = w.stack('B').stats;
+      const clientSyns = withFlags(from(w, 'A'), 'S').filter((x) => x.seg.srcPort === a?.ep.localPort);
+      if (cookies) {
+        return judge(
+          [
+            [l.synQueue.size === 2, `B's SYN queue holds ${l.synQueue.size} half-open connections, expected 2 (full)`],
+            [bStats.synCookiesSent === 1 && bStats.synCookiesValidated === 1, `cookies sent ${bStats.synCookiesSent}, validated ${bStats.synCookiesValidated}, expected 1 and 1`],
+            [a?.ep.state === 'ESTABLISHED' && b?.text() === 'hello', 'the client got in and its data arrived'],
+            [clientSyns.length === 1, `the client sent ${clientSyns.length} SYN(s), expected 1`],
+          ],
+          'with the SYN queue full, B answered the client with a cookie SYN-ACK; its ACK rebuilt the connection and the data arrived',
+        );
+      }
+      const times = offsets(clientSyns);
+      const tol = w.config.timerTick + 1000;
+      return judge(
+        [
+          [l.synQueue.size === 2, `B's SYN queue holds ${l.synQueue.size} half-open connections, expected 2 (full)`],
+          [sameTimes(times, sends, tol), `client SYNs at +${list(times)} s, expected +${list(sends)} s`],
+          [bStats.drops.listenOverflow === clientSyns.length, `B dropped ${bStats.drops.listenOverflow} SYNs for overflow, expected ${clientSyns.length}`],
+          [a?.error === 'ETIMEDOUT' && b === undefined, `the client failed with ${a?.error ?? 'nothing'}, expected ETIMEDOUT, and B accepted nothing`],
+        ],
+        `B's SYN queue was full of spoofed half-open connections; it dropped the client's SYNs at +${list(times)} s and the client gave up with ETIMEDOUT`,
+      );
+    },
+  };
+}
+
 export const SCENARIOS: readonly Scenario[] = [
   handshake,
   dataOnThirdAck,
@@ -515,6 +577,8 @@ export const SCENARIOS: readonly Scenario[] = [
   halfClose,
   timeWait,
   finWait2Timeout,
+  synFlood(false),
+  synFlood(true),
 ];
 
 export function findScenario(name: string): Scenario | undefined {

@@ -25,6 +25,8 @@ export interface WorldOptions {
   ab?: LinkOptions;
   ba?: LinkOptions;
   mtu?: number;
+  /** Most half-open connections per listener (the stack's maxSynQueue; default 256). */
+  maxSynQueue?: number;
 }
 
 /** A device seen through a switch: a crashed or replaced host's stack neither sends nor hears. */
@@ -131,11 +133,13 @@ export class World {
   private readonly hosts = new Map<Side, Stack>();
   private readonly ports = new Map<Side, HostPort>();
   private incarnation = 0;
+  private readonly maxSynQueue: number | undefined;
   /** Connections each side accepted, in order. */
   readonly accepted: Record<Side, Conn[]> = { A: [], B: [] };
 
   constructor(opts: WorldOptions = {}) {
     this.rng = new Rng(opts.seed ?? 1);
+    this.maxSynQueue = opts.maxSynQueue;
     this.config = profile(opts.profile ?? 'linux', opts.tcp ?? {});
     const delay = opts.delay ?? 10_000;
     const pairOpts = { ab: { delay, ...opts.ab }, ba: { delay, ...opts.ba }, ...(opts.mtu !== undefined ? { mtu: opts.mtu } : {}) };
@@ -153,7 +157,7 @@ export class World {
     const device = side === 'A' ? this.pair.a : this.pair.b;
     const port = new HostPort(device);
     // HostPort forwards to whatever handler the stack installs.
-    const stack = new Stack({ clock: this.clock, random: this.rng.fork(`host-${side}-${this.incarnation++}`), tcp: this.config, icmpRateLimit: false });
+    const stack = new Stack({ clock: this.clock, random: this.rng.fork(`host-${side}-${this.incarnation++}`), tcp: this.config, icmpRateLimit: false, ...(this.maxSynQueue !== undefined ? { maxSynQueue: this.maxSynQueue } : {}) });
     stack.addInterface({ device: port, addresses: `${ADDRESS[side]}/24`, defaultRoute: true });
     stack.onConnEvent = (ep, ev) => {
       if (ev.type !== 'state') return;
