@@ -170,7 +170,7 @@ export type Built<T> = { ok: true; packet: T } | { ok: false; error: string };
 
 /**
  * The live segment for a scripted inbound TCP line. A SYN's seq is literal
- * and becomes the peer ISN; other seqs are offset by it; ack (when `.` is
+ * and the first one becomes the peer ISN; other seqs are offset by it; ack (when `.` is
  * set) by our ISN; SACK edges by our ISN; TS ecr mapped to the live val we
  * sent under that script val.
  */
@@ -181,7 +181,10 @@ export function buildInboundTcp(spec: TcpPacketSpec, space: SeqSpace, ends: Endp
   if (spec.seq.kind === 'any') return { ok: false, error: 'inbound packet needs a sequence number (...(len) is only for outbound packets)' };
   if (spec.seq.kind === 'absolute') seq = spec.seq.start;
   else if (syn) {
-    space.remoteIsn = spec.seq.start;
+    // A SYN's seq is literal. The first one defines the peer ISN; a later
+    // SYN on the same connection (a duplicate, or one probing a
+    // synchronized state) does not move it.
+    space.remoteIsn ??= spec.seq.start;
     seq = spec.seq.start;
   } else seq = add32(space.remote, spec.seq.start);
   let ack = spec.ack ?? 0;

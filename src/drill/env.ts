@@ -32,6 +32,8 @@ export interface DrillEnvironment {
   mss: number;
   /** `-D SYM=VAL` symbols the script was parsed with. */
   defines: Record<string, string>;
+  /** Option names the script or the caller gave (the rest are defaults). */
+  explicit?: ReadonlySet<string>;
 }
 
 /**
@@ -90,6 +92,7 @@ export function environmentFor(script: Script, overrides: Record<string, string>
     nonFatal: new Set(),
     mss: 0,
     defines: { ...HARNESS_DEFINES[ipVersion], ...defines },
+    explicit: new Set(values.keys()),
   };
   const numeric: [string, keyof DrillEnvironment, number, number][] = [
     ['bind_port', 'bindPort', 0, 0xffff],

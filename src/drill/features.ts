@@ -50,6 +50,8 @@ export interface DrillSettings {
 export interface SysctlUse extends SysctlAssignment {
   /** Where it came from: the init command, a timed shell event, or an environment script it ran. */
   source: 'init' | 'event' | 'file';
+  /** When it applies: before the clock starts (the init command and what it runs) or at a timed shell event. */
+  origin: 'init' | 'event';
   line: number;
   /** Whether it changed a typed setting. */
   mapped: boolean;
@@ -106,9 +108,37 @@ export interface DrillCapabilities {
   fastOpen: boolean;
   md5: boolean;
   udp: boolean;
+  /**
+   * Why a sysctl setting asks for behaviour the stack does not have (RFC 793
+   * resets, SYN cookies only...), or undefined when it can run with it. Such
+   * settings are listed as skipped items: the script runs without them.
+   */
+  sysctl?(name: string, value: string): string | undefined;
 }
 
-/** The portable socket API the first synack runner offers. */
+/** Settings whose non-default values ask for behaviour the synack stack does not have. */
+const UNSUPPORTED_SYSCTLS: Record<string, { ok: (v: string) => boolean; why: string }> = {
+  'net.inet.tcp.insecure_rst': { ok: (v) => v === '0', why: 'RFC 793 RST processing (the stack follows RFC 5961 §3)' },
+  'net.inet.tcp.insecure_syn': { ok: (v) => v === '0', why: 'RFC 793 SYN processing (the stack follows RFC 5961 §4)' },
+  'net.inet.tcp.blackhole': { ok: (v) => v === '0', why: 'no RST for closed ports (blackhole) is not a stack setting' },
+  'net.inet.tcp.drop_synfin': { ok: (v) => v === '0', why: 'dropping SYN+FIN segments is not a stack setting' },
+  'net.inet.tcp.rexmit_drop_options': { ok: (v) => v === '0', why: 'SYN retransmissions without options are not a stack setting' },
+  'net.inet.tcp.icmp_may_rst': { ok: (v) => v !== '0', why: 'ICMP errors always abort a connection attempt (RFC 5461)' },
+  'net.inet.tcp.tolerate_missing_ts': { ok: (v) => v !== '0', why: 'dropping segments without timestamps is not a stack setting' },
+  'net.inet.tcp.syncookies_only': { ok: (v) => v === '0', why: 'the stack has no SYN cookies' },
+  'net.ipv4.tcp_syncookies': { ok: (v) => v.trim() !== '2', why: 'the stack has no SYN cookies' },
+};
+
+function stackSysctl(name: string, value: string): string | undefined {
+  const u = UNSUPPORTED_SYSCTLS[name];
+  return u === undefined || u.ok(value.trim()) ? undefined : u.why;
+}
+
+/**
+ * The portable socket API the stack-backed runner offers. TCP_CORK and
+ * TCP_USER_TIMEOUT are not here: the stack has neither, and a script that
+ * relies on them cannot pass for the right reason.
+ */
 export const DEFAULT_CAPABILITIES: DrillCapabilities = {
   syscalls: new Set([
     'socket', 'bind', 'listen', 'accept', 'connect', 'read', 'write', 'readv', 'writev', 'send', 'recv',
@@ -118,13 +148,14 @@ export const DEFAULT_CAPABILITIES: DrillCapabilities = {
     'SOL_SOCKET:SO_REUSEADDR', 'SOL_SOCKET:SO_REUSEPORT', 'SOL_SOCKET:SO_KEEPALIVE', 'SOL_SOCKET:SO_LINGER',
     'SOL_SOCKET:SO_RCVBUF', 'SOL_SOCKET:SO_SNDBUF', 'SOL_SOCKET:SO_ERROR', 'SOL_SOCKET:SO_RCVLOWAT',
     'IPPROTO_TCP:TCP_NODELAY', 'IPPROTO_TCP:TCP_MAXSEG', 'IPPROTO_TCP:TCP_KEEPIDLE', 'IPPROTO_TCP:TCP_KEEPINTVL',
-    'IPPROTO_TCP:TCP_KEEPCNT', 'IPPROTO_TCP:TCP_USER_TIMEOUT', 'IPPROTO_TCP:TCP_CORK',
+    'IPPROTO_TCP:TCP_KEEPCNT',
   ]),
   codeBlocks: false,
   ecn: false,
   fastOpen: false,
   md5: false,
   udp: false,
+  sysctl: stackSysctl,
 };
 
 export interface FeatureOptions {
@@ -351,15 +382,18 @@ export function extractFeatures(script: Script, opts: FeatureOptions = {}): Dril
 
   const shell = (text: string, source: 'init' | 'event', line: number, depth: number): void => {
     shellCommands++;
-    for (const a of analyzeShell(text)) act(a, source, line, depth);
+    for (const a of analyzeShell(text)) act(a, source, source, line, depth);
   };
-  const act = (a: ShellAction, source: 'init' | 'event' | 'file', line: number, depth: number): void => {
+  const act = (a: ShellAction, source: 'init' | 'event' | 'file', origin: 'init' | 'event', line: number, depth: number): void => {
     switch (a.kind) {
       case 'sysctl':
         for (const x of a.assignments) {
+          const why = caps.sysctl?.(x.name, x.value);
+          // Not fatal: where the stack's behaviour coincides the script still passes; where not, it fails on the packet that differs.
+          if (why !== undefined) gap(`sysctl ${x.name}=${x.value} not honoured: ${why}`, line, false);
           const mapped = applySysctl(settings, x.name, x.value);
           if (!mapped) settings.other[x.name] = x.value;
-          sysctls.push({ ...x, source, line, mapped });
+          sysctls.push({ ...x, source, origin, line, mapped });
         }
         break;
       case 'qdisc':
@@ -375,7 +409,7 @@ export function extractFeatures(script: Script, opts: FeatureOptions = {}): Dril
       case 'script': {
         const text = depth < 3 ? opts.readShellFile?.(a.path) : undefined;
         if (text === undefined) gap(`environment script ${a.path} not read (its settings are unknown)`, line, false);
-        else for (const b of analyzeShell(text)) act(b, 'file', line, depth + 1);
+        else for (const b of analyzeShell(text)) act(b, 'file', origin, line, depth + 1);
         break;
       }
       case 'harmless':

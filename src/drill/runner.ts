@@ -27,6 +27,7 @@ import {
   type LiveTcp,
 } from './compare.js';
 import { SYN } from '../wire/tcp-types.js';
+import { sameErrno } from './symbols.js';
 
 export * from './compare.js';
 
@@ -60,8 +61,11 @@ export interface HostSyscallResult {
  * started; nothing happens between calls.
  */
 export interface DrillHost {
-  /** Configure the stack for the run (addresses, settings). A returned string means it cannot. */
-  setup(env: DrillEnvironment, features: DrillFeatures): string | undefined;
+  /**
+   * Configure the stack for the run (addresses, settings, the script's init
+   * command). A returned string means it cannot.
+   */
+  setup(env: DrillEnvironment, features: DrillFeatures, script: Script): string | undefined;
   now(): number;
   /**
    * Let time run up to `until`, firing the stack's timers. With
@@ -76,8 +80,11 @@ export interface DrillHost {
   pollSyscall(): (HostSyscallResult & { time: number }) | undefined;
   /** The next packet the stack sent, in order. */
   pollOutbound(): LivePacket | undefined;
-  /** Run a shell command's recognised actions; undefined when done, else why not. Absent: shell lines are skipped. */
-  shell?(text: string, actions: ShellAction[]): string | undefined;
+  /**
+   * Run a shell command's recognised actions (the event on `line`); undefined
+   * when done, else why not. Absent: shell lines are skipped.
+   */
+  shell?(text: string, actions: ShellAction[], line: number): string | undefined;
   /** A tcp_info-like snapshot of the socket under test, for %{ }% blocks. */
   tcpInfo?(): Record<string, number> | undefined;
 }
@@ -132,6 +139,8 @@ class Run {
   private sut: Conn | undefined;
   private listening = false;
   private nextPort = FIRST_EPHEMERAL_PORT;
+  /** Connections opened by connect(), by the script's descriptor. */
+  private readonly connecting = new Map<number, Conn>();
   /** Script time of the previous event (µs), for the dynamic tolerance and inbound anchoring. */
   private prevScheduled: number | undefined;
   private prevInbound = false;
@@ -162,7 +171,7 @@ class Run {
   }
 
   run(): DrillRunResult {
-    const setupError = this.host.setup(this.opts.env, this.opts.features);
+    const setupError = this.host.setup(this.opts.env, this.opts.features, this.script);
     if (setupError !== undefined) return this.result('unsupported', `${this.file}: unsupported: ${setupError}`);
     let line = 0;
     try {
@@ -255,8 +264,12 @@ class Run {
         const actions = analyzeShell(ev.command.text);
         if (this.host.shell === undefined) this.skipped.push({ line: ev.loc.line, what: `shell command \`${ev.command.text}\`` });
         else {
-          const err = this.host.shell(ev.command.text, actions);
+          const err = this.host.shell(ev.command.text, actions, ev.loc.line);
           if (err !== undefined) this.fail(ev.loc.line, 'other', `shell command failed: ${err}`);
+          // What no host can emulate is listed, not silently passed.
+          for (const a of actions) {
+            if (a.kind === 'check' || a.kind === 'state' || a.kind === 'unknown') this.skipped.push({ line: ev.loc.line, what: `shell command \`${a.command}\` (not emulated)` });
+          }
         }
         break;
       }
@@ -451,7 +464,7 @@ class Run {
     } else if (out.ret !== expected) {
       return this.fail(line, 'syscall', `Expected result ${expected} but got ${out.ret}${withErrno}`, c.name);
     }
-    if (c.errno !== undefined && out.errno !== c.errno.name) {
+    if (c.errno !== undefined && (out.errno === undefined || !sameErrno(out.errno, c.errno.name, 'linux'))) {
       return this.fail(line, 'syscall', `Expected errno ${c.errno.name} but got ${out.errno ?? 'none'}`, c.name);
     }
     if (out.mismatch !== undefined) return this.fail(line, 'syscall', out.mismatch, c.name);
@@ -467,12 +480,20 @@ class Run {
       this.listening = true;
       this.sut = undefined;
     } else if (name === 'connect' && !(args[1]?.kind === 'word' && args[1].name === 'AF_UNSPEC')) {
-      this.sut = {
+      // A second connect() on a socket (EALREADY, EISCONN, or the outcome
+      // of a non-blocking one) concerns the connection it already has.
+      const fd = intValue(args[0]);
+      const known = fd === undefined ? undefined : this.connecting.get(fd);
+      this.sut = known ?? {
         space: new SeqSpace(),
         ends: { family: this.family, localIp: this.opts.env.localIp, localPort: 0, remoteIp: this.opts.env.remoteIp, remotePort: this.opts.env.connectPort },
         localPortKnown: false,
       };
+      if (fd !== undefined) this.connecting.set(fd, this.sut);
       this.listening = false;
+    } else if (name === 'close' || (name === 'connect' && args[1]?.kind === 'word' && args[1].name === 'AF_UNSPEC')) {
+      const fd = intValue(args[0]);
+      if (fd !== undefined) this.connecting.delete(fd);
     }
   }
 }
