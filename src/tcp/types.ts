@@ -30,9 +30,25 @@ export type ConnEvent =
   | { type: 'eof' }
   /** Send buffer space became available after `send()` returned less than asked. */
   | { type: 'writable' }
-  /** The connection failed; it is now CLOSED. */
+  /**
+   * The connection failed; it is now CLOSED. Comes just before the
+   * 'state' → CLOSED and 'closed' events. Not emitted once the application
+   * has called close() or abort() (it is no longer listening), nor for a
+   * passive open that never completed (see 'closed').
+   */
   | { type: 'error'; code: TcpErrorCode }
-  /** The connection reached CLOSED and can be forgotten (after TIME_WAIT, reset, or abort). */
+  /**
+   * The connection reached CLOSED and can be forgotten (after TIME_WAIT,
+   * reset, or abort). Emitted exactly once, as the last event.
+   *
+   * A passive connection that ends in SYN_RECEIVED — reset by the peer (an
+   * old duplicate SYN, RFC 9293 §3.5 figure 9) or dropped after
+   * `synAckRetries` unanswered SYN-ACKs (lost third ACK) — emits 'closed'
+   * with no 'error': it was never accepted, and for RFC 9293 it returns to
+   * LISTEN, so the listener simply stays. An active open reset in SYN_SENT
+   * (or in SYN_RECEIVED after a simultaneous open) emits error
+   * ECONNREFUSED; one whose SYNs go unanswered emits ETIMEDOUT.
+   */
   | { type: 'closed' };
 
 /**
