@@ -1,41 +1,50 @@
 // `synack drill`: packetdrill scripts. `--parse` checks scripts and prints
 // what each needs (system calls, socket options, settings, tcp_info blocks,
-// unsupported items). Running a script needs a DrillHost backed by the
-// stack; until one is registered the run mode says so.
+// unsupported items); without it each script runs against the synack stack
+// in virtual time and the command prints packetdrill-style errors and a
+// pass / fail / unsupported summary.
 
 import { loadScript } from '../drill/load.js';
 import { formatFeatures } from '../drill/features.js';
-import { runScript, type DrillHost } from '../drill/runner.js';
+import type { DrillHost } from '../drill/runner.js';
 import type { IpVersion } from '../drill/env.js';
 import type { DrillEnvironment } from '../drill/env.js';
+import { formatRun, runFile } from '../drill/run-file.js';
+import { STACK_HOST_CAPABILITIES, type DrillProfile } from '../drill/stack-host.js';
 
-export const DRILL_USAGE = `usage: synack drill --parse [options] FILE...
-       synack drill [options] FILE...
+export const DRILL_USAGE = `usage: synack drill [options] FILE...
+       synack drill --parse [options] FILE...
+  --profile P        the stack's defaults: linux, freebsd, or auto (default:
+                     freebsd for scripts that set FreeBSD sysctls, else linux)
+  -v, --verbose      also list what each run skipped (shell checks, %{ }% blocks)
   --parse            parse the scripts and print the features each one needs
   -D SYM=VAL         define a symbol (--define=SYM=VAL); also selects #ifdef SYM blocks
   --ip_version=V     ipv4 (default), ipv4-mapped-ipv6 or ipv6: harness symbols and addresses
   --json             print the parse results as JSON
-Exit status: 0 all scripts parsed (or passed), 1 a script failed, 2 bad usage.
+Exit status: 0 all scripts parsed (or passed), 1 a script failed, 2 bad usage,
+3 none failed but some are unsupported (not run: the reasons are printed).
 `;
 
-/** Where the run mode gets a host for a script; set by the stack once it exists. */
-let hostFactory: ((env: DrillEnvironment) => DrillHost) | undefined;
+/** Where the run mode gets a host for a script (default: a StackHost); tests may substitute one. */
+let hostFactory: ((env: DrillEnvironment, profile: DrillProfile) => DrillHost) | undefined;
 
-/** Register the stack-backed host the run mode uses. */
-export function setDrillHostFactory(f: ((env: DrillEnvironment) => DrillHost) | undefined): void {
+/** Replace the host the run mode uses (undefined: the stack-backed host). */
+export function setDrillHostFactory(f: ((env: DrillEnvironment, profile: DrillProfile) => DrillHost) | undefined): void {
   hostFactory = f;
 }
 
 interface DrillArgs {
   parse: boolean;
   json: boolean;
+  verbose: boolean;
+  profile: DrillProfile | 'auto';
   defines: Record<string, string>;
   ipVersion?: IpVersion;
   files: string[];
 }
 
 function parseArgs(argv: string[]): DrillArgs | string {
-  const a: DrillArgs = { parse: false, json: false, defines: {}, files: [] };
+  const a: DrillArgs = { parse: false, json: false, verbose: false, profile: 'auto', defines: {}, files: [] };
   const define = (v: string): string | undefined => {
     const eq = v.indexOf('=');
     const sym = eq < 0 ? v : v.slice(0, eq);
@@ -47,6 +56,12 @@ function parseArgs(argv: string[]): DrillArgs | string {
     const arg = argv[i]!;
     if (arg === '--parse') a.parse = true;
     else if (arg === '--json') a.json = true;
+    else if (arg === '-v' || arg === '--verbose') a.verbose = true;
+    else if (arg === '--profile' || arg.startsWith('--profile=')) {
+      const v = arg === '--profile' ? argv[++i] : arg.slice('--profile='.length);
+      if (v !== 'linux' && v !== 'freebsd' && v !== 'auto') return `--profile must be linux, freebsd or auto, not '${v ?? ''}'`;
+      a.profile = v;
+    }
     else if (arg === '-D' || arg === '--define') {
       const v = argv[++i];
       if (v === undefined) return `${arg} needs SYM=VAL`;
@@ -80,7 +95,7 @@ export function runDrill(argv: string[]): number {
   const verdicts = { runnable: 0, skips: 0, unsupported: 0 };
   const json: unknown[] = [];
   for (const file of args.files) {
-    const l = loadScript(file, opts);
+    const l = loadScript(file, { ...opts, capabilities: STACK_HOST_CAPABILITIES });
     if (!l.ok) {
       failed++;
       if (args.json) json.push({ file, ok: false, stage: l.stage, error: l.error ?? l.message });
@@ -101,25 +116,14 @@ export function runDrill(argv: string[]): number {
 }
 
 function runMode(args: DrillArgs, opts: { defines: Record<string, string>; ipVersion?: IpVersion }): number {
-  if (hostFactory === undefined) {
-    process.stderr.write('synack drill: running scripts needs the stack-backed host, which is not available yet; use --parse\n');
-    return 2;
-  }
-  let failed = 0;
+  const counts = { pass: 0, fail: 0, unsupported: 0 };
   for (const file of args.files) {
-    const l = loadScript(file, opts);
-    if (!l.ok) {
-      failed++;
-      process.stderr.write(`${l.message}\n`);
-      continue;
-    }
-    const r = runScript(l.script, hostFactory(l.env), { env: l.env, features: l.features });
-    for (const w of r.warnings) process.stderr.write(`${w}\n`);
-    if (r.status === 'pass') process.stdout.write(`${file}: pass${r.skipped.length > 0 ? ` (${r.skipped.length} skipped)` : ''}\n`);
-    else {
-      if (r.status === 'fail') failed++;
-      process.stdout.write(`${file}: ${r.status}\n${r.error ?? ''}\n`);
-    }
+    const r = runFile(file, { ...opts, profile: args.profile, ...(hostFactory !== undefined ? { host: hostFactory } : {}) });
+    counts[r.result.status]++;
+    process.stdout.write(formatRun(r, args.verbose));
   }
-  return failed > 0 ? 1 : 0;
+  if (args.files.length > 1) {
+    process.stdout.write(`${args.files.length} scripts: ${counts.pass} passed, ${counts.fail} failed, ${counts.unsupported} unsupported\n`);
+  }
+  return counts.fail > 0 ? 1 : counts.unsupported > 0 ? 3 : 0;
 }

@@ -1,5 +1,6 @@
 // `synack drill` as a user runs it: --parse on good and bad scripts, -D for
-// symbols and #ifdef, --json, usage errors, and the run mode without a host.
+// symbols and #ifdef, --json, usage errors, and the run mode against the
+// stack: verdicts, packetdrill-style errors, unsupported reasons, profiles.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -7,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLI } from '../helpers/paths.js';
+import { CLI, REPO_ROOT } from '../helpers/paths.js';
 import { CORPUS } from './corpus.js';
 
 function drill(args: string[]): { status: number | null; stdout: string; stderr: string } {
@@ -78,19 +79,54 @@ test('--json gives the features as data', () => {
   assert.deepEqual(out[0]!.features.syscalls.map((s) => s.name), ['socket', 'setsockopt', 'bind', 'listen', 'accept', 'close', 'recv']);
 });
 
-test('usage errors exit 2; -h prints usage; the run mode needs a host', () => {
+test('usage errors exit 2; -h prints usage', () => {
   const none = drill(['--parse']);
   assert.equal(none.status, 2);
   assert.match(none.stderr, /^synack drill: no script given\nusage: synack drill/);
   assert.equal(drill(['--bogus', 'x.pkt']).status, 2);
   assert.equal(drill(['--ip_version=ipv5', 'x.pkt']).status, 2);
+  assert.equal(drill(['--profile', 'solaris', 'x.pkt']).status, 2);
   const h = drill(['-h']);
   assert.equal(h.status, 0);
-  assert.match(h.stdout, /^usage: synack drill --parse/);
-  const run = drill([join(CORPUS, 'linux', 'tcp_basic_client.pkt')]);
-  assert.equal(run.status, 2);
-  assert.match(run.stderr, /needs the stack-backed host/);
+  assert.match(h.stdout, /^usage: synack drill \[options\] FILE/);
   const missing = drill(['--parse', join(dir, 'nope.pkt')]);
   assert.equal(missing.status, 1);
   assert.match(missing.stderr, /nope\.pkt: ENOENT/);
+});
+
+test('run mode: pass, packetdrill-style failure, unsupported with its reason, and the summary', () => {
+  const good = join(REPO_ROOT, 'test', 'drill', 'scripts', 'lost-third-ack.pkt');
+  const ok = drill([good]);
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.equal(ok.stdout, `${good}: pass [linux]\n`);
+  const bad = file('bad-run.pkt', '0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 bind(3, ..., ...) = 0\n+0 listen(3, 1) = 0\n+0 < S 0:0(0) win 100 <mss 1000>\n+0 > S. 0:0(0) ack 2 <mss 1460>\n');
+  const f = drill([bad]);
+  assert.equal(f.status, 1);
+  assert.equal(f.stdout, `${bad}: FAIL [linux]\n${bad}:5: error handling packet: live packet field tcp_ack_seq: expected: 2 vs actual: 1\n`);
+  const unsup = file('epoll.pkt', '0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 epoll_create(1) = 4\n');
+  const u = drill([unsup]);
+  assert.equal(u.status, 3);
+  assert.equal(u.stdout, `${unsup}: unsupported [linux]\n${unsup}:2: unsupported: syscall epoll_create\n`);
+  const all = drill([good, bad, unsup]);
+  assert.equal(all.status, 1);
+  assert.match(all.stdout, /\n3 scripts: 1 passed, 1 failed, 1 unsupported\n$/);
+});
+
+test('run mode: the profile follows the script (FreeBSD sysctls) unless --profile says otherwise; -v lists what was skipped', () => {
+  const bsd = file(
+    'bsd.pkt',
+    `0 \`sysctl -w net.inet.tcp.recvspace=65536\`
++0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 fcntl(3, F_SETFL, O_RDWR | O_NONBLOCK) = 0
++0 connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)
++0 > S 0:0(0) win 65535 <mss 1460,nop,wscale 6,sackOK,TS val 100 ecr 0>
++0 %{ assert tcpi_state == TCPI_SYN_SENT }%
+`,
+  );
+  const auto = drill(['-v', bsd]);
+  assert.equal(auto.status, 0, auto.stdout);
+  assert.equal(auto.stdout, `${bsd}: pass [freebsd] (1 skipped)\n${bsd}:6: skipped: %{ }% block (not evaluated)\n`);
+  const linux = drill(['--profile', 'linux', bsd]);
+  assert.equal(linux.status, 1);
+  assert.match(linux.stdout, /: FAIL \[linux\]\n.*bsd\.pkt:5: error handling packet: bad outbound TCP options: expected <mss 1460,nop,wscale 6,sackOK,TS val 100 ecr 0> vs actual <mss 1460,sackOK,TS val \d+ ecr 0,nop,wscale 7>\n$/);
 });
