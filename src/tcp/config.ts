@@ -1,5 +1,7 @@
 // TCP configuration is data (DESIGN rule 6). Times in microseconds.
 
+import type { CongestionControlName } from './cc/types.js';
+
 export type OptionLayout = 'linux' | 'freebsd';
 
 export interface TcpConfig {
@@ -49,6 +51,8 @@ export interface TcpConfig {
   delayedAck: number;
   /** Nagle's algorithm on by default (RFC 896); setNoDelay turns it off per socket. */
   nagle: boolean;
+  /** Congestion control algorithm (default 'cubic', RFC 9438); settable per connection. */
+  congestionControl?: CongestionControlName;
   /**
    * SYN cookies (RFC 4987 §3.6): 'on-overflow' answers SYNs statelessly
    * once a listener's SYN queue is full (Linux tcp_syncookies=1), 'always'

@@ -12,13 +12,14 @@
 import { ACK, FIN, PSH, RST, SYN, type Segment, type SackBlock } from '../wire/tcp-types.js';
 import type { TcpConfig } from './config.js';
 import type { ConnEvent, Connection, FourTuple, IcmpSignal, TcpErrorCode, TcpState } from './types.js';
-import { seqAdd, seqSub, seqDiff, seqLt, seqLe, seqGt, seqGe, seqMin, seqInWindow } from './seq.js';
+import { seqAdd, seqSub, seqDiff, seqLt, seqLe, seqGt, seqGe, seqMin, seqMax, seqInWindow } from './seq.js';
 import { RtoEstimator } from './rto.js';
 import {
   buildDataOptions,
   buildSynOptions,
   DEFAULT_MSS_IPV4,
   DEFAULT_MSS_IPV6,
+  findSack,
   findTimestamp,
   maxSackBlocks,
   MIN_PEER_MSS,
@@ -28,6 +29,8 @@ import {
   windowShiftFor,
 } from './options.js';
 import { SendBuffer } from './send-buffer.js';
+import { SackScoreboard } from './sack-scoreboard.js';
+import { createCongestionControl, type CongestionControl, type CongestionControlName } from './cc/index.js';
 import { RecvBuffer } from './recv-buffer.js';
 import type { CookieRestored } from './syncookie.js';
 
@@ -203,10 +206,24 @@ export class TcpConnection implements Connection {
   private persistShift = 0;
   private persistProbes = 0;
 
-  // Congestion control (RFC 5681, RFC 6582).
-  private cwndV: number;
-  private ssthreshV = 0x7fffffff;
+  // Congestion control (RFC 5681, RFC 6582; the algorithm is pluggable, see cc/).
+  private cc: CongestionControl;
+  private get cwndV(): number {
+    return this.cc.cwnd;
+  }
+  private set cwndV(v: number) {
+    this.cc.cwnd = v;
+  }
+  private get ssthreshV(): number {
+    return this.cc.ssthresh;
+  }
   private dupAcks = 0;
+  /** SACK scoreboard (RFC 6675), created when SACK is negotiated. */
+  private board: SackScoreboard | undefined;
+  /** RFC 6675 HighRxt: the highest sequence number retransmitted in this recovery. */
+  private highRxt = 0;
+  /** RFC 2883: the duplicate our next ACK reports first (D-SACK), or undefined. */
+  private dsack: SackBlock | undefined;
   private inRecovery = false;
   private recover: number;
 
@@ -227,7 +244,8 @@ export class TcpConnection implements Connection {
   private readonly evQ: ConnEvent[] = [];
 
   private constructor(o: OpenOptions, passive: boolean) {
-    this.cfg = { ...o.config };
+    // Shared, not copied: configuration is data that no connection changes.
+    this.cfg = o.config;
     this.tuple = {
       localAddr: Uint8Array.from(o.tuple.localAddr),
       localPort: o.tuple.localPort,
@@ -251,7 +269,7 @@ export class TcpConnection implements Connection {
     this.sndBuf = new SendBuffer(this.cfg.sndBuf);
     this.rcvBuf = new RecvBuffer(this.cfg.rcvBuf);
     this.rtoEst = new RtoEstimator(this.cfg);
-    this.cwndV = this.cfg.initialWindowSegments * this.sndMss;
+    this.cc = createCongestionControl(this.cfg.congestionControl ?? 'cubic', this.sndMss, this.cfg.initialWindowSegments * this.sndMss);
     this.kaIdle = this.cfg.keepaliveIdle;
     this.lastRcvAt = o.now;
     this.noDelay = !this.cfg.nagle;
@@ -374,6 +392,14 @@ export class TcpConnection implements Connection {
   }
   get ssthresh(): number {
     return this.ssthreshV;
+  }
+  /** The congestion control algorithm in use. */
+  get congestionControl(): CongestionControlName {
+    return this.cc.name;
+  }
+  /** Bytes the peer has SACKed above SND.UNA (RFC 6675 scoreboard). */
+  get sackedBytes(): number {
+    return this.board?.sackedBytes ?? 0;
   }
   get negotiated(): NegotiatedOptions {
     return { mss: this.sndMss, sndWscale: this.sndWscale, rcvWscale: this.rcvWscale, sackOk: this.sackOk, tsOk: this.tsOk };
@@ -539,6 +565,14 @@ export class TcpConnection implements Connection {
     this.terminate(now, undefined);
   }
 
+  /** Switch the congestion control algorithm; the new one starts from the current window and threshold. */
+  setCongestionControl(name: CongestionControlName): void {
+    if (name === this.cc.name) return;
+    const next = createCongestionControl(name, this.sndMss, this.cc.cwnd);
+    next.ssthresh = this.cc.ssthresh;
+    this.cc = next;
+  }
+
   setNoDelay(noDelay: boolean): void {
     this.noDelay = noDelay;
     if (noDelay && !this.done) this.output(this.lastNow);
@@ -565,6 +599,7 @@ export class TcpConnection implements Connection {
         const mss = Math.max(1, limit - (this.tsOk ? TS_OPTION_SPACE : 0));
         if (mss < this.sndMss) {
           this.sndMss = mss;
+          this.cc.mss = mss;
           if (this.isSynchronized() && seqLt(this.sndUnaV, this.sndMax)) {
             this.sndNxtV = this.sndUnaV;
             this.rttSeq = undefined;
@@ -648,7 +683,9 @@ export class TcpConnection implements Connection {
     this.sackOk = n.sackOk;
     this.tsOk = n.tsOk;
     this.sndMss = Math.max(1, n.sndMss - (this.tsOk ? TS_OPTION_SPACE : 0));
+    this.cc.mss = this.sndMss;
     this.cwndV = this.cfg.initialWindowSegments * this.sndMss;
+    if (this.sackOk) this.board = new SackScoreboard();
     if (this.tsOk && peer.ts !== undefined) {
       this.tsRecent = peer.ts.val;
       this.tsRecentAt = now;
@@ -714,12 +751,15 @@ export class TcpConnection implements Connection {
         // restart the 2·MSL timer (RFC 9293 §3.10.7.4, eighth step).
         this.closeAt = this.at(now + this.cfg.timeWait);
       }
+      // RFC 2883 §4: data we already hold is reported in a D-SACK block.
+      if (payload.length > 0 && this.sackOk && seqLe(seqAdd(segSeq, payload.length), this.rcvNxtV)) this.dsack = { left: segSeq, right: seqAdd(segSeq, payload.length) };
       this.answerInvalid(seg, now);
       return;
     }
     // Trim what lies before RCV.NXT and beyond the window.
     if (seqLt(segSeq, this.rcvNxtV)) {
       const skip = seqSub(this.rcvNxtV, segSeq);
+      if (payload.length > 0 && this.sackOk) this.dsack = { left: segSeq, right: seqAdd(segSeq, Math.min(skip, payload.length)) };
       payload = payload.subarray(Math.min(skip, payload.length));
       segSeq = this.rcvNxtV;
     }
@@ -810,6 +850,11 @@ export class TcpConnection implements Connection {
       return false;
     }
     this.persistProbes = 0;
+    if (this.board !== undefined) {
+      // RFC 6675 §5: every ACK's SACK blocks update the scoreboard (D-SACK blocks below SND.UNA are ignored there).
+      const blocks = findSack(seg.options);
+      if (blocks !== undefined) this.board.update(blocks, seqMax(ack, this.sndUnaV), this.sndMax);
+    }
     const wnd = seg.window * 2 ** this.sndWscale;
     const isDup =
       ack === this.sndUnaV &&
@@ -888,22 +933,28 @@ export class TcpConnection implements Connection {
     if (seqLt(this.sndNxtV, ack)) this.sndNxtV = ack;
     this.nRtx = 0;
 
+    this.board?.advance(ack);
+
     // Congestion control.
     if (this.inRecovery) {
       if (seqGe(ack, this.recover)) {
         // RFC 6582 §3.2 step 3: full ACK, deflate the window.
         this.inRecovery = false;
         this.cwndV = Math.max(Math.min(this.ssthreshV, seqSub(this.sndMax, this.sndUnaV) + this.sndMss), this.sndMss);
+      } else if (this.board !== undefined) {
+        // RFC 6675: a partial ACK needs nothing special; sackSend() fills the holes the pipe allows.
+        this.highRxt = seqMax(this.highRxt, this.sndUnaV);
       } else {
         // Partial ACK: resend the next hole, deflate by what was acked.
         this.retransmitHead(now);
         this.cwndV = Math.max(this.cwndV - acked + this.sndMss, this.sndMss);
       }
     } else if (acked > 0) {
-      if (this.cwndV < this.ssthreshV) this.cwndV += Math.min(acked, this.sndMss); // slow start (RFC 5681 §3.1)
-      else this.cwndV += Math.max(1, Math.floor((this.sndMss * this.sndMss) / this.cwndV)); // congestion avoidance
+      this.cc.onAck(acked, now, this.rtoEst.srtt);
     }
     this.dupAcks = 0;
+    // RFC 6675 §5: with SACK, loss is also found by the scoreboard after a new ACK.
+    if (!this.inRecovery && this.board !== undefined && seqLt(this.sndUnaV, this.sndMax) && this.board.isLost(this.sndUnaV, this.sndMss)) this.enterRecovery(now);
 
     // RFC 6298 §5.2/§5.3.
     this.rtxAt = this.sndUnaV === this.sndMax ? Infinity : this.at(now + this.rtoEst.rto);
@@ -918,16 +969,29 @@ export class TcpConnection implements Connection {
     this.stats.dupAcksIn++;
     this.dupAcks++;
     if (this.inRecovery) {
-      this.cwndV += this.sndMss;
+      // NewReno inflates the window per duplicate (RFC 6582 §3.2 step 4); with SACK the pipe says what left the network.
+      if (this.board === undefined) this.cwndV += this.sndMss;
       return;
     }
-    if (this.dupAcks === 3 && seqGt(this.sndUnaV, this.recover)) {
-      const flight = seqSub(this.sndMax, this.sndUnaV);
-      this.ssthreshV = Math.max(Math.floor(flight / 2), 2 * this.sndMss);
-      this.recover = this.sndMax;
-      this.inRecovery = true;
-      this.stats.fastRetransmits++;
-      this.retransmitHead(now);
+    // RFC 5681 §3.2: the third duplicate ACK; RFC 6675 §5: or the scoreboard deems SND.UNA lost.
+    if (this.dupAcks >= 3 || (this.board !== undefined && this.board.isLost(this.sndUnaV, this.sndMss))) this.enterRecovery(now);
+  }
+
+  /** Fast retransmit and the start of fast recovery (RFC 5681 §3.2, RFC 6582 §3.2, RFC 6675 §5 step 4). */
+  private enterRecovery(now: number): void {
+    // RFC 6582 §3.2 step 2: not again for losses from the window already recovered.
+    if (!seqGt(this.sndUnaV, this.recover)) return;
+    const flight = seqSub(this.sndMax, this.sndUnaV);
+    this.cc.onCongestion(flight, now);
+    this.recover = this.sndMax;
+    this.inRecovery = true;
+    this.stats.fastRetransmits++;
+    this.highRxt = this.sndUnaV;
+    this.retransmitHead(now);
+    if (this.board !== undefined) {
+      this.cwndV = this.ssthreshV;
+      this.highRxt = seqMin(seqAdd(this.sndUnaV, this.sndMss), this.sndMax);
+    } else {
       this.cwndV = this.ssthreshV + 3 * this.sndMss;
     }
   }
@@ -1030,8 +1094,10 @@ export class TcpConnection implements Connection {
     } else {
       // RFC 5681 §3.1 eq. 4: loss detected by the timer.
       const flight = seqSub(this.sndMax, this.sndUnaV);
-      this.ssthreshV = Math.max(Math.floor(flight / 2), 2 * this.sndMss);
-      this.cwndV = this.sndMss;
+      this.cc.onTimeout(flight, now);
+      // RFC 2018 §8 / RFC 6675 §5.1: the receiver may have dropped what it
+      // SACKed; after a second timeout in a row, trust the scoreboard no more.
+      if (this.nRtx > 1) this.board?.clear();
       this.inRecovery = false;
       this.dupAcks = 0;
       this.recover = this.sndMax;
@@ -1100,7 +1166,10 @@ export class TcpConnection implements Connection {
 
   private output(now: number): void {
     if (this.done) return;
-    if (this.canSendData()) this.sendData(now, false);
+    if (this.canSendData()) {
+      if (this.inRecovery && this.board !== undefined) this.sackSend(now);
+      else this.sendData(now, false);
+    }
     if (this.ackNow && this.st !== 'SYN_SENT' && this.st !== 'CLOSED' && this.st !== 'LISTEN') {
       // A pure ACK carries the highest sequence number sent, not the
       // go-back-N pointer: the peer may already hold everything up to
@@ -1114,17 +1183,34 @@ export class TcpConnection implements Connection {
   private sendData(now: number, force: boolean): void {
     for (;;) {
       const dataEnd = seqAdd(this.bufSeq, this.sndBuf.length);
+      // Going back N after a timeout: what the peer SACKed is not sent again (RFC 6675 §5.1).
+      let sackCut = false;
+      if (this.board !== undefined && seqLt(this.sndNxtV, this.sndMax) && !this.board.isEmpty) {
+        const right = this.board.sackedAt(this.sndNxtV);
+        if (right !== undefined) {
+          this.sndNxtV = right;
+          continue;
+        }
+        sackCut = true;
+      }
       const unsent = seqLt(this.sndNxtV, dataEnd) ? seqSub(dataEnd, this.sndNxtV) : 0;
       const finPending = this.finQueued && seqLe(this.sndNxtV, this.finSeq);
       if (unsent === 0 && !finPending) break;
       const flight = seqSub(this.sndNxtV, this.sndUnaV);
       const wndLeft = this.sndWndV > flight ? this.sndWndV - flight : 0;
-      const cwndLeft = this.cwndV > flight ? this.cwndV - flight : 0;
+      // RFC 3042 limited transmit: the first two duplicate ACKs each let one more new segment out.
+      const cwnd = this.inRecovery ? this.cwndV : this.cwndV + Math.min(this.dupAcks, 2) * this.sndMss;
+      const cwndLeft = cwnd > flight ? cwnd - flight : 0;
       let len = Math.min(unsent, this.sndMss, wndLeft, cwndLeft);
       if (force && len === 0 && unsent > 0) len = Math.min(unsent, this.sndMss, Math.max(wndLeft, 1));
+      if (sackCut) {
+        // Stop where the next SACKed range starts.
+        const next = this.board!.nextSackedFrom(this.sndNxtV);
+        if (next !== undefined && seqLt(next, seqAdd(this.sndNxtV, len))) len = seqSub(next, this.sndNxtV);
+      }
       const fin = finPending && len === unsent && (force || flight + len < this.sndWndV);
       if (len === 0 && !fin) break;
-      if (!force && len > 0 && len < this.sndMss && !fin) {
+      if (!force && !sackCut && len > 0 && len < this.sndMss && !fin) {
         if (len < unsent) {
           // Window- or cwnd-limited: sender SWS avoidance (RFC 9293 §3.8.6.2.1).
           if (len < this.maxSndWnd / 2 || len < wndLeft) break;
@@ -1157,6 +1243,60 @@ export class TcpConnection implements Connection {
     } else if (this.persistAt === Infinity) {
       this.persistAt = this.at(now + this.persistInterval());
     }
+  }
+
+  /**
+   * RFC 6675 §5 step (C): while cwnd − pipe ≥ 1 SMSS, send what NextSeg()
+   * names: first the lost holes above HighRxt (rule 1), then new data (rule 2).
+   */
+  private sackSend(now: number): void {
+    const board = this.board!;
+    const sentEnd = this.finSent ? seqMin(this.sndMax, this.finSeq) : this.sndMax;
+    for (let n = 0; n < 1024; n++) {
+      const pipe = board.pipe(this.sndUnaV, this.sndMax, this.highRxt, this.sndMss);
+      if (this.cwndV - pipe < this.sndMss) return;
+      // Rule 1: the first unSACKed byte above HighRxt that IsLost().
+      let s = seqMax(this.highRxt, this.sndUnaV);
+      for (let r = board.sackedAt(s); r !== undefined; r = board.sackedAt(s)) s = r;
+      if (seqLt(s, sentEnd) && board.isLost(s, this.sndMss)) {
+        let end = seqAdd(s, this.sndMss);
+        if (seqGt(end, sentEnd)) end = sentEnd;
+        const next = board.nextSackedFrom(s);
+        if (next !== undefined && seqLt(next, end)) end = next;
+        const len = seqSub(end, s);
+        const dataEnd = seqAdd(this.bufSeq, this.sndBuf.length);
+        this.stats.retransmits++;
+        this.stats.bytesOut += len;
+        this.rttSeq = undefined;
+        this.emit(s, ACK | (end === dataEnd ? PSH : 0), this.sndBuf.copyOut(seqSub(s, this.bufSeq), len), now);
+        this.highRxt = end;
+        continue;
+      }
+      // Rule 2: new data, as the peer's window allows.
+      if (!this.sendNewInRecovery(now)) return;
+    }
+  }
+
+  /** One new segment at SND.MAX during SACK recovery; false when none may go. */
+  private sendNewInRecovery(now: number): boolean {
+    if (this.sndNxtV !== this.sndMax) return false;
+    const dataEnd = seqAdd(this.bufSeq, this.sndBuf.length);
+    const unsent = seqLt(this.sndMax, dataEnd) ? seqSub(dataEnd, this.sndMax) : 0;
+    const finPending = this.finQueued && !this.finSent;
+    if (unsent === 0 && !finPending) return false;
+    const outstanding = seqSub(this.sndMax, this.sndUnaV);
+    const wndLeft = this.sndWndV > outstanding ? this.sndWndV - outstanding : 0;
+    const len = Math.min(unsent, this.sndMss, wndLeft);
+    const fin = finPending && len === unsent && outstanding + len < this.sndWndV;
+    if (len === 0 && !fin) return false;
+    if (len < this.sndMss && len < unsent) return false;
+    const seq = this.sndMax;
+    this.emit(seq, ACK | (len > 0 && seqAdd(seq, len) === dataEnd ? PSH : 0) | (fin ? FIN : 0), len > 0 ? this.sndBuf.copyOut(seqSub(seq, this.bufSeq), len) : EMPTY, now);
+    this.stats.bytesOut += len;
+    this.sndMax = this.sndNxtV = seqAdd(seq, len + (fin ? 1 : 0));
+    if (fin) this.finSent = true;
+    if (this.rtxAt === Infinity) this.rtxAt = this.at(now + this.rtoEst.rto);
+    return true;
   }
 
   /** Resend the first unacknowledged segment (fast retransmit, NewReno partial ACK). */
@@ -1248,12 +1388,13 @@ export class TcpConnection implements Connection {
         if (seqGt(adv, this.rcvAdv)) this.rcvAdv = adv;
         options = buildDataOptions(
           this.tsOk ? { val: this.tsNow(now), ecr: this.tsRecent } : undefined,
-          this.sackOk && this.rcvBuf.hasOutOfOrder ? this.sackBlocks() : undefined,
+          this.sackOk && (this.rcvBuf.hasOutOfOrder || this.dsack !== undefined) ? this.sackBlocks() : undefined,
         );
       }
     }
     const ack = (flags & ACK) !== 0 ? this.rcvNxtV : 0;
     if ((flags & ACK) !== 0) {
+      this.dsack = undefined;
       this.lastAckSent = this.rcvNxtV;
       this.ackNow = false;
       this.dackAt = Infinity;
@@ -1305,6 +1446,8 @@ export class TcpConnection implements Connection {
     const blocks = this.rcvBuf.outOfOrder().map((r) => ({ left: seqAdd(this.rcvNxtV, r.start), right: seqAdd(this.rcvNxtV, r.end) }));
     const i = blocks.findIndex((b) => seqInWindow(this.lastOooSeq, b.left, seqSub(b.right, b.left)));
     if (i > 0) blocks.unshift(blocks.splice(i, 1)[0]!);
+    // RFC 2883 §4: a D-SACK block goes first, once.
+    if (this.dsack !== undefined) blocks.unshift(this.dsack);
     return blocks.slice(0, maxSackBlocks(this.tsOk));
   }
 

@@ -1,0 +1,29 @@
+// Congestion control, pluggable per connection. The connection owns loss
+// detection and recovery (fast retransmit, NewReno, SACK, RFC 5681/6582/
+// 6675); an algorithm decides how the window grows on ACKs and how far it
+// falls on a congestion event. Windows are in bytes, times in µs.
+
+export type CongestionControlName = 'newreno' | 'cubic';
+
+export interface CongestionControl {
+  readonly name: CongestionControlName;
+  /** Congestion window (bytes). */
+  cwnd: number;
+  /** Slow-start threshold (bytes). */
+  ssthresh: number;
+  /** Sender MSS in bytes (changes after the handshake or a PMTU update). */
+  mss: number;
+  /**
+   * `acked` new bytes were cumulatively acknowledged outside recovery;
+   * `srtt` is the smoothed RTT (µs) when known.
+   */
+  onAck(acked: number, now: number, srtt: number | undefined): void;
+  /**
+   * Loss found by duplicate ACKs or SACK (RFC 5681 §3.2 step 2): set
+   * ssthresh from `flight` (bytes outstanding). The connection then sets
+   * cwnd for its recovery.
+   */
+  onCongestion(flight: number, now: number): void;
+  /** The retransmission timer expired (RFC 5681 §3.1 eq. 4): ssthresh from `flight`, cwnd one segment. */
+  onTimeout(flight: number, now: number): void;
+}
