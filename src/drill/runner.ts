@@ -28,6 +28,7 @@ import {
 } from './compare.js';
 import { SYN } from '../wire/tcp-types.js';
 import { sameErrno } from './symbols.js';
+import { evaluateCode } from './code.js';
 
 export * from './compare.js';
 
@@ -85,7 +86,10 @@ export interface DrillHost {
    * when done, else why not. Absent: shell lines are skipped.
    */
   shell?(text: string, actions: ShellAction[], line: number): string | undefined;
-  /** A tcp_info-like snapshot of the socket under test, for %{ }% blocks. */
+  /**
+   * A tcp_info-like snapshot of the socket under test (`tcpi_*` fields, the
+   * state in Linux's numbering), for %{ }% blocks; absent: blocks are skipped.
+   */
   tcpInfo?(): Record<string, number> | undefined;
 }
 
@@ -134,6 +138,7 @@ class Run {
   private readonly warnings: string[] = [];
   private readonly skipped: { line: number; what: string }[] = [];
   private readonly snapshots: { line: number; info: Record<string, number> }[] = [];
+  private readonly blocks: { line: number; code: string; info: Record<string, number> }[] = [];
   private events = 0;
   private readonly family: 4 | 6;
   private sut: Conn | undefined;
@@ -183,12 +188,25 @@ class Run {
         this.events++;
       }
       this.settlePending(true);
+      this.evaluateBlocks();
     } catch (e) {
       if (e instanceof Failure) return this.result('fail', e.message);
       // A host that throws has a bug; report it against the event that was running.
       return this.result('fail', `${this.file}:${line}: internal error in the host: ${e instanceof Error ? e.message : String(e)}`);
     }
     return this.result('pass');
+  }
+
+  /**
+   * The `%{ }%` blocks against their snapshots: a failed assertion fails the
+   * run; a block outside the evaluated subset is listed as skipped.
+   */
+  private evaluateBlocks(): void {
+    for (const b of this.blocks) {
+      const r = evaluateCode(b.code, b.info);
+      if (r.kind === 'failed') this.fail(b.line, 'other', `assertion failed in %{ }% block: ${r.message}`);
+      else if (r.kind === 'unevaluable') this.skipped.push({ line: b.line, what: `%{ }% block not evaluated: ${r.reason}` });
+    }
   }
 
   // ---- errors ----
@@ -275,9 +293,12 @@ class Run {
       }
       case 'code': {
         this.arrive(ev, e, 'code block');
+        // As packetdrill does, snapshot tcp_info now and evaluate after the run.
         const info = this.host.tcpInfo?.();
-        if (info !== undefined) this.snapshots.push({ line: ev.loc.line, info });
-        this.skipped.push({ line: ev.loc.line, what: '%{ }% block (not evaluated)' });
+        if (info !== undefined) {
+          this.snapshots.push({ line: ev.loc.line, info });
+          this.blocks.push({ line: ev.loc.line, code: ev.code, info });
+        } else this.skipped.push({ line: ev.loc.line, what: '%{ }% block (not evaluated)' });
         break;
       }
     }

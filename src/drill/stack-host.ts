@@ -43,7 +43,7 @@ export interface StackHostOptions {
 }
 
 /** What this host can run: the portable socket API and the options it maps onto the stack. */
-export const STACK_HOST_CAPABILITIES: DrillCapabilities = DEFAULT_CAPABILITIES;
+export const STACK_HOST_CAPABILITIES: DrillCapabilities = { ...DEFAULT_CAPABILITIES, codeBlocks: true };
 
 const SECOND = 1_000_000;
 /** Linux's default tcp_rmem / tcp_wmem (min, default, max). */

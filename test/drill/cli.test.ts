@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, REPO_ROOT } from '../helpers/paths.js';
@@ -121,11 +121,17 @@ test('run mode: the profile follows the script (FreeBSD sysctls) unless --profil
 +0 connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)
 +0 > S 0:0(0) win 65535 <mss 1460,nop,wscale 6,sackOK,TS val 100 ecr 0>
 +0 %{ assert tcpi_state == TCPI_SYN_SENT }%
++0 %{ assert tcpi_reordering == 3 }%
 `,
   );
   const auto = drill(['-v', bsd]);
   assert.equal(auto.status, 0, auto.stdout);
-  assert.equal(auto.stdout, `${bsd}: pass [freebsd] (1 skipped)\n${bsd}:6: skipped: %{ }% block (not evaluated)\n`);
+  assert.equal(auto.stdout, `${bsd}: pass [freebsd] (1 skipped)\n${bsd}:7: skipped: %{ }% block not evaluated: unknown name tcpi_reordering\n`);
+  // The state assertion is evaluated: a wrong state fails the run.
+  const wrong = file('bsd-wrong.pkt', readFileSync(bsd, 'utf8').replace('TCPI_SYN_SENT', 'TCPI_ESTABLISHED'));
+  const w = drill([wrong]);
+  assert.equal(w.status, 1);
+  assert.equal(w.stdout, `${wrong}: FAIL [freebsd]\n${wrong}:6: assertion failed in %{ }% block: assert tcpi_state == TCPI_ESTABLISHED (tcpi_state=2)\n`);
   const linux = drill(['--profile', 'linux', bsd]);
   assert.equal(linux.status, 1);
   assert.match(linux.stdout, /: FAIL \[linux\]\n.*bsd\.pkt:5: error handling packet: bad outbound TCP options: expected <mss 1460,nop,wscale 6,sackOK,TS val 100 ecr 0> vs actual <mss 1460,sackOK,TS val \d+ ecr 0,nop,wscale 7>\n$/);
