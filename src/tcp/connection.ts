@@ -683,6 +683,8 @@ export class TcpConnection implements Connection {
     this.sackOk = n.sackOk;
     this.tsOk = n.tsOk;
     this.sndMss = Math.max(1, n.sndMss - (this.tsOk ? TS_OPTION_SPACE : 0));
+    // What a full-sized segment from the peer should carry (for "ACK every second full segment").
+    this.rcvMss = Math.max(1, Math.min(this.advMss, Math.max(peer.mss ?? this.defaultMss(), MIN_PEER_MSS)) - (this.tsOk ? TS_OPTION_SPACE : 0));
     this.cc.mss = this.sndMss;
     this.cwndV = this.cfg.initialWindowSegments * this.sndMss;
     if (this.sackOk) this.board = new SackScoreboard();
