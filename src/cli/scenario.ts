@@ -5,8 +5,8 @@ import { writeFileSync } from 'node:fs';
 import { SCENARIOS, findScenario, type Scenario } from '../sim/scenario/catalog.js';
 import { renderTimeline } from '../sim/scenario/render.js';
 import { ladderEvents } from '../sim/scenario/ladder.js';
-import { ladderSvg, ladderText } from '../trace/diagram/index.js';
-import { htmlReport } from '../trace/report/index.js';
+import { ladderSvg, ladderText, tsgInputFromEvents } from '../trace/diagram/index.js';
+import { htmlReport, type ReportConnection } from '../trace/report/index.js';
 import { World } from '../sim/scenario/world.js';
 import { LINKTYPE_RAW } from '../trace/capture.js';
 import { writePcap } from '../trace/pcap.js';
@@ -87,6 +87,15 @@ export function playScenario(s: Scenario, opts: { profile?: ProfileName; seed?: 
   return { world, ...outcome };
 }
 
+/** One report section: the ladder events and the graphs, with the data sender's cwnd/ssthresh curve. */
+function scenarioConnection(world: World, labels: { A: string; B: string }): ReportConnection {
+  const events = ladderEvents(world.timeline);
+  const tsg = tsgInputFromEvents(events);
+  const sender = tsg.sender ?? 'A';
+  tsg.cwnd = world.cwnd[sender];
+  return { title: '10.0.0.1 ↔ 10.0.0.2', labels, events, tsg };
+}
+
 export function runScenario(argv: string[]): number {
   let args: ScenarioArgs;
   try {
@@ -127,7 +136,7 @@ export function runScenario(argv: string[]): number {
           htmlReport({
             title: `synack scenario ${s.name}`,
             subtitle: `${s.title} — ${verdict}`,
-            connections: [{ title: '10.0.0.1 ↔ 10.0.0.2', labels: ladderOpts.labels, events: ladderEvents(world.timeline) }],
+            connections: [scenarioConnection(world, ladderOpts.labels)],
             tcpdump: renderTimeline(world.timeline, { absoluteSeq: args.absoluteSeq, packetsOnly: true }),
             ladder: { isn: ladderOpts.isn },
           }),

@@ -63,3 +63,21 @@ test('bad arguments: one line, exit 2', () => {
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
   }
 });
+
+test('--html and --svg for one scenario: a self-contained page with the ladder, graphs and the cwnd curve', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'synack-scenario-'));
+  try {
+    const html = join(dir, 'r.html');
+    const svg = join(dir, 'l.svg');
+    const r = run(['zero-window', '--html', html, '--svg', svg, '--diagram']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^1\.\s+CLOSED\s+LISTEN$/m);
+    const page = readFileSync(html, 'utf8');
+    assert.match(page, /<svg/);
+    assert.match(page, /class="cwnd-line"/);
+    assert.doesNotMatch(page, /(src|href)="https?:/);
+    assert.match(readFileSync(svg, 'utf8'), /^<svg[^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});

@@ -136,6 +136,10 @@ export class World {
   private readonly maxSynQueue: number | undefined;
   /** Connections each side accepted, in order. */
   readonly accepted: Record<Side, Conn[]> = { A: [], B: [] };
+  /** Every connection of each side, opened or accepted, in order. */
+  private readonly conns: Record<Side, Conn[]> = { A: [], B: [] };
+  /** Congestion window and slow-start threshold of each side's latest connection, sampled at each segment it sends. */
+  readonly cwnd: Record<Side, { t: number; cwnd: number; ssthresh: number }[]> = { A: [], B: [] };
 
   constructor(opts: WorldOptions = {}) {
     this.rng = new Rng(opts.seed ?? 1);
@@ -146,6 +150,14 @@ export class World {
     this.pair = createLinkPair(this.clock, this.rng.fork('links'), pairOpts);
     this.timeline.watchLink(this.pair.ab, 'A');
     this.timeline.watchLink(this.pair.ba, 'B');
+    for (const [link, side] of [[this.pair.ab, 'A'], [this.pair.ba, 'B']] as const) {
+      link.watch((e) => {
+        if (e.kind !== 'send') return;
+        const list = this.conns[side];
+        const c = list[list.length - 1];
+        if (c !== undefined) this.cwnd[side].push({ t: e.time, cwnd: c.ep.conn.cwnd, ssthresh: c.ep.conn.ssthresh });
+      });
+    }
     this.pair.a.onReceive = (p) => this.ports.get('A')?.deliver(p);
     this.pair.b.onReceive = (p) => this.ports.get('B')?.deliver(p);
     this.boot('A');
@@ -200,6 +212,7 @@ export class World {
       const c = new Conn(side, ep);
       ep.handler = (ev) => c.handle(ev);
       this.accepted[side].push(c);
+      this.conns[side].push(c);
     };
     return l;
   }
@@ -210,6 +223,7 @@ export class World {
     const ep = this.stack(side).tcpConnect({ remoteAddr: addressOf(other), remotePort: port, ...(localPort !== undefined ? { localPort } : {}) });
     const c = new Conn(side, ep);
     ep.handler = (ev) => c.handle(ev);
+    this.conns[side].push(c);
     return c;
   }
 
