@@ -121,6 +121,8 @@ class Sock {
   dead = false;
   rdShut = false;
   wrShut = false;
+  /** Accepted from a listener (not opened by connect). */
+  passive = false;
   /** The segment size once the peer's SYN was seen (FreeBSD rounds SO_RCVBUF up to it). */
   synMss: number | undefined;
   readonly opts: SockOptions = { reuseAddr: 0, reusePort: 0, keepAlive: false, noDelay: false, rcvLowat: 1 };
@@ -424,6 +426,11 @@ export class StackHost implements DrillHost {
       tcpi_rcv_wscale: n.rcvWscale,
       tcpi_options: (n.tsOk ? 1 : 0) | (n.sackOk ? 2 : 0) | (n.sndWscale > 0 || n.rcvWscale > 0 ? 4 : 0),
       tcpi_total_retrans: c.stats.retransmits,
+      // RFC 4898 tcpEStatsAppHCThruOctetsAcked as Linux counts it: an active
+      // open counts its acknowledged SYN, a passive one does not.
+      tcpi_bytes_acked: Math.max(0, ((c.sndUna - c.iss) >>> 0) - (s.passive ? 1 : 0)),
+      tcpi_segs_out: c.stats.segmentsOut,
+      tcpi_segs_in: c.stats.segmentsIn,
       tcpi_unacked: (c.sndNxt - c.sndUna) >>> 0,
     };
   }
@@ -626,6 +633,7 @@ export class StackHost implements DrillHost {
       const child = new Sock(fd, s.family, false);
       Object.assign(child.opts, s.opts, { linger: s.opts.linger === undefined ? undefined : { ...s.opts.linger } });
       child.established = true;
+      child.passive = true;
       child.synMss = ep.conn.negotiated.mss;
       this.socks.set(fd, child);
       this.attach(child, ep);

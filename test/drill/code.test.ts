@@ -31,7 +31,9 @@ test('a failing assert names the condition and the values it read', () => {
 
 test('blocks outside the subset are unevaluable, never passed', () => {
   assert.deepEqual(evaluateCode('assert tcpi_lost == 0', snap), { kind: 'unevaluable', reason: 'unknown name tcpi_lost' });
-  assert.deepEqual(evaluateCode('print(tcpi_state)', snap), { kind: 'unevaluable', reason: "statement 'print(tcpi_state)' (only assert is evaluated)" });
+  assert.deepEqual(evaluateCode('x = tcpi_state', snap), { kind: 'unevaluable', reason: "statement 'x' (only assert is evaluated)" });
+  // print() checks nothing; the asserts beside it still count.
+  assert.deepEqual(evaluateCode('print(tcpi_snd_cwnd)\nassert tcpi_snd_cwnd == 9', snap), { kind: 'failed', message: 'assert tcpi_snd_cwnd == 9 (tcpi_snd_cwnd=10)' });
   assert.deepEqual(evaluateCode('assert abs(tcpi_snd_cwnd) == 10', snap), { kind: 'unevaluable', reason: 'function call abs(...)' });
   assert.deepEqual(evaluateCode('assert tcpi_snd_cwnd == 10 10', snap).kind, 'unevaluable');
   assert.deepEqual(evaluateCode('assert (tcpi_snd_cwnd == 10', snap).kind, 'unevaluable');
