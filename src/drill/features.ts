@@ -125,9 +125,12 @@ const UNSUPPORTED_SYSCTLS: Record<string, { ok: (v: string) => boolean; why: str
   'net.inet.tcp.rexmit_drop_options': { ok: (v) => v === '0', why: 'SYN retransmissions without options are not a stack setting' },
   'net.inet.tcp.icmp_may_rst': { ok: (v) => v !== '0', why: 'ICMP errors always abort a connection attempt (RFC 5461)' },
   'net.inet.tcp.tolerate_missing_ts': { ok: (v) => v !== '0', why: 'dropping segments without timestamps is not a stack setting' },
-  'net.inet.tcp.syncookies_only': { ok: (v) => v === '0', why: 'the stack has no SYN cookies' },
-  'net.ipv4.tcp_syncookies': { ok: (v) => v.trim() !== '2', why: 'the stack has no SYN cookies' },
+  'net.ipv4.tcp_congestion_control': { ok: (v) => CONGESTION_CONTROL[v] !== undefined, why: 'the stack has NewReno and CUBIC only' },
+  'net.inet.tcp.cc.algorithm': { ok: (v) => CONGESTION_CONTROL[v] !== undefined, why: 'the stack has NewReno and CUBIC only' },
 };
+
+/** Congestion control names (Linux tcp_congestion_control, FreeBSD net.inet.tcp.cc.algorithm) the stack has. */
+const CONGESTION_CONTROL: Record<string, 'newreno' | 'cubic'> = { reno: 'newreno', newreno: 'newreno', cubic: 'cubic' };
 
 function stackSysctl(name: string, value: string): string | undefined {
   const u = UNSUPPORTED_SYSCTLS[name];
@@ -314,6 +317,9 @@ export function applySysctl(s: DrillSettings, name: string, value: string): bool
         if (int === undefined) return false;
         s.finTimeout = int * MS;
         return true;
+      case 'cc.algorithm':
+        s.congestionControl = value.trim();
+        return true;
       case 'ecn.enable':
         if (int === undefined) return false;
         s.ecn = int;
@@ -345,6 +351,9 @@ export function settingsToTcpConfig(s: DrillSettings): Partial<TcpConfig> {
   if (s.rtoInitial !== undefined) c.rtoInitial = s.rtoInitial;
   if (s.rtoMin !== undefined) c.rtoMin = s.rtoMin;
   if (s.rtoMax !== undefined) c.rtoMax = s.rtoMax;
+  if (s.syncookies !== undefined) c.synCookies = s.syncookies === 'overflow' ? 'on-overflow' : s.syncookies;
+  const cc = s.congestionControl === undefined ? undefined : CONGESTION_CONTROL[s.congestionControl];
+  if (cc !== undefined) c.congestionControl = cc;
   return c;
 }
 

@@ -11,8 +11,8 @@ const SECOND = 1_000_000;
  * minimum RTO 30 ms (rexmit_min), maximum 64 s, 12 retransmissions
  * (TCP_MAXRXTSHIFT), 3 SYN-ACK retransmissions from the syncache, delayed
  * ACK 100 ms (delacktime), 8 keepalive probes (keepcnt), persist 5..60 s,
- * recvspace 64 KiB / sendspace 32 KiB, and FreeBSD's SYN option layout
- * (mss, nop, wscale, sackOK, TS).
+ * recvspace 64 KiB / sendspace 32 KiB, NewReno, and FreeBSD's SYN option
+ * layout (mss, nop, wscale, sackOK, TS).
  */
 export const FREEBSD_PROFILE: Readonly<TcpConfig> = Object.freeze({
   ...LINUX_PROFILE,
@@ -40,6 +40,8 @@ export const FREEBSD_PROFILE: Readonly<TcpConfig> = Object.freeze({
   sndBuf: 32768,
   delayedAck: 100_000,
   nagle: true,
+  // FreeBSD's default congestion control (net.inet.tcp.cc.algorithm).
+  congestionControl: 'newreno',
 });
 
 export { LINUX_PROFILE };

@@ -106,6 +106,7 @@ test('Linux sysctls map onto typed settings with units converted', () => {
   assert.ok(set('net.ipv4.tcp_keepalive_probes', '9'));
   assert.ok(set('net.ipv4.tcp_rmem', '4096 540000 15728640'));
   assert.ok(set('net.ipv4.tcp_rto_max_ms', '1000'));
+  assert.ok(set('net.ipv4.tcp_congestion_control', 'reno'));
   assert.ok(!set('net.ipv4.tcp_frto', '2'));
   assert.ok(!set('net.ipv4.tcp_sack', 'yes'));
   assert.deepEqual(s, {
@@ -122,6 +123,7 @@ test('Linux sysctls map onto typed settings with units converted', () => {
     keepaliveProbes: 9,
     rmem: [4096, 540000, 15728640],
     rtoMax: 1_000_000,
+    congestionControl: 'reno',
   });
   assert.deepEqual(settingsToTcpConfig(s), {
     timestamps: false,
@@ -135,6 +137,8 @@ test('Linux sysctls map onto typed settings with units converted', () => {
     keepaliveProbes: 9,
     rcvBuf: 540000,
     rtoMax: 1_000_000,
+    synCookies: 'always',
+    congestionControl: 'newreno',
   });
 });
 
