@@ -2,8 +2,9 @@
 // link as `synack serve` does, opens one TCP connection from synack's
 // address, copies standard input to it and what arrives to standard output.
 // End of input half-closes the connection (a FIN; the peer may go on
-// sending); when the peer closes its side, the connection is closed and the
-// command exits.
+// sending), and the peer's FIN ends the output while input may go on (it
+// may still be reading): the command exits once both sides are closed, or
+// when the connection fails.
 
 import { isIP } from '../api/address.js';
 import type { Socket } from '../api/socket.js';
@@ -83,10 +84,9 @@ async function connect(args: ConnectArgs): Promise<number> {
     });
     socket.pipe(process.stdout);
     socket.on('end', () => {
-      // The peer is done: stop reading input and finish our side as well.
-      process.stdin.unpipe(socket);
-      process.stdin.pause();
-      socket.end();
+      // The peer's FIN: it sends no more, but may still read (half-close),
+      // so input keeps flowing until it ends. 'close' follows both FINs.
+      if (verbose) process.stderr.write('synack connect: the peer closed its side\n');
     });
     socket.on('error', (e: NodeJS.ErrnoException) => {
       process.stderr.write(`synack connect: ${connectErrorLine(e, args.host, args.port)}\n`);

@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI } from '../helpers/paths.js';
 import { startEchoResponder } from './echo-responder.js';
+import { startCapture } from './tools.js';
 import { backendSkip, interopSkip, kernelCounters, KERNEL_V4, KERNEL_V6, SYNACK_V4, SYNACK_V6, withNetns, type Netns } from './netns.js';
 
 const BACKENDS = ['addon', 'python'] as const;
@@ -106,37 +107,6 @@ test('an echo nobody answers reaches the TUN and the kernel reports it lost', { 
     assert.equal(ns.tun.stats.txPackets, 0);
   });
 });
-
-/** Start tcpdump on the TUN inside the namespace, resolving once it is capturing. */
-function startCapture(ns: Netns, file: string): Promise<{ stop: () => Promise<string> }> {
-  return new Promise((resolve, reject) => {
-    // -U: write each packet as it comes; -Z root: keep the privileges to write
-    // into our private directory; --immediate-mode: no buffering in libpcap.
-    const child = ns.spawn(['tcpdump', '-i', ns.ifname, '-nn', '-U', '--immediate-mode', '-Z', 'root', '-w', file], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    let started = false;
-    const exited = new Promise<void>((res) => child.once('close', () => res()));
-    child.stderr!.setEncoding('utf8').on('data', (s: string) => {
-      stderr += s;
-      if (!started && stderr.includes('listening on')) {
-        started = true;
-        resolve({
-          stop: async () => {
-            child.kill('SIGINT');
-            await exited;
-            return stderr;
-          },
-        });
-      }
-    });
-    child.once('error', reject);
-    void exited.then(() => {
-      if (!started) reject(new Error(`tcpdump exited before capturing: ${stderr}`));
-    });
-  });
-}
 
 test(
   'a kernel capture of the pings prints the same with synack trace -nn as with tcpdump -r -nn',

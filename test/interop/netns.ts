@@ -192,6 +192,40 @@ export async function kernelCounters(ns: Netns): Promise<Map<string, number>> {
   return counters;
 }
 
+/** A namespace without a TUN: for commands that make their own (synack serve, synack connect). */
+export interface BareNetns {
+  readonly name: string;
+  run(argv: readonly string[], opts?: { timeoutMs?: number; env?: NodeJS.ProcessEnv; input?: string }): Promise<RunResult>;
+  spawn(argv: readonly string[], opts?: SpawnOptions): ChildProcess;
+}
+
+/**
+ * Create a uniquely named namespace with only `lo` up in it, run `fn`, and
+ * always delete the namespace (which also removes any TUN interface a
+ * command made inside it once that command has exited).
+ */
+export async function withBareNetns<T>(fn: (ns: BareNetns) => Promise<T>): Promise<T> {
+  hookExit();
+  const name = `synack-test-${process.pid}-${counter++}`;
+  ip(['netns', 'add', name]);
+  live.add(name);
+  try {
+    nsExec(name, [
+      'sh',
+      '-c',
+      'echo 0 > /proc/sys/net/ipv6/conf/default/router_solicitations && echo 0 > /proc/sys/net/ipv6/conf/default/accept_dad',
+    ]);
+    ip(['-n', name, 'link', 'set', 'dev', 'lo', 'up']);
+    return await fn({
+      name,
+      run: (argv, o) => run(name, argv, o),
+      spawn: (argv, o) => spawn('ip', ['netns', 'exec', name, ...argv], o ?? {}),
+    });
+  } finally {
+    deleteNamespace(name);
+  }
+}
+
 /**
  * Create a uniquely named namespace with a TUN device in it, configure the
  * kernel's side (10.77.0.1/24 and fd77::1/64 on the TUN, link up, lo up),
