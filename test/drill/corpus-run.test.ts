@@ -2,7 +2,8 @@
 // time: per-suite counts of passed, failed and unsupported scripts, and a
 // regression baseline — every script listed in passing.json must still
 // pass. Scripts that pass and are not listed are printed so the list can
-// grow (DRILL_UPDATE_PASSING=1 rewrites it from this run).
+// grow (DRILL_UPDATE_PASSING=1 rewrites it from this run). The scripts the
+// inventory calls portable each pass or carry a note naming the difference.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,13 +11,36 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runFile } from '../../src/drill/run-file.js';
 import { REPO_ROOT } from '../helpers/paths.js';
-import { SUITES, corpusFiles, type Suite } from './corpus.js';
+import { CORPUS, SUITES, corpusFiles, type Suite } from './corpus.js';
 
 const PASSING = join(REPO_ROOT, 'test', 'drill', 'passing.json');
+const NOTES = join(REPO_ROOT, 'test', 'drill', 'portable-notes.json');
 
 interface Baseline {
   note: string;
   passing: string[];
+}
+
+interface Outcome {
+  status: 'pass' | 'fail' | 'unsupported';
+  error?: string;
+}
+
+let cache: { status: Map<string, Outcome>; ms: number } | undefined;
+
+/** Every corpus script run once (both tests below read the same run). */
+function corpusRun(): { status: Map<string, Outcome>; ms: number } {
+  if (cache !== undefined) return cache;
+  const status = new Map<string, Outcome>();
+  const started = Date.now();
+  for (const f of corpusFiles()) {
+    const r = runFile(f.path, { name: f.rel });
+    const entry: Outcome = { status: r.result.status };
+    if (r.result.error !== undefined) entry.error = r.result.error;
+    status.set(f.rel, entry);
+  }
+  cache = { status, ms: Date.now() - started };
+  return cache;
 }
 
 test('packetdrill corpus against the stack: counts per suite; every script in passing.json still passes', () => {
@@ -24,16 +48,8 @@ test('packetdrill corpus against the stack: counts per suite; every script in pa
   const files = corpusFiles();
   assert.ok(files.length >= 1000, `corpus has ${files.length} scripts`);
   const counts = new Map<Suite, { pass: number; fail: number; unsupported: number }>(SUITES.map((s) => [s, { pass: 0, fail: 0, unsupported: 0 }]));
-  const status = new Map<string, { status: string; error?: string }>();
-  const started = Date.now();
-  for (const f of files) {
-    const r = runFile(f.path, { name: f.rel });
-    counts.get(f.suite)![r.result.status]++;
-    const entry: { status: string; error?: string } = { status: r.result.status };
-    if (r.result.error !== undefined) entry.error = r.result.error;
-    status.set(f.rel, entry);
-  }
-  const ms = Date.now() - started;
+  const { status, ms } = corpusRun();
+  for (const f of files) counts.get(f.suite)![status.get(f.rel)!.status]++;
   const lost = baseline.passing.filter((rel) => status.get(rel)?.status !== 'pass').map((rel) => `${rel}: ${status.get(rel)?.error ?? 'not in the corpus'}`);
   const listed = new Set(baseline.passing);
   const fresh = [...status].filter(([rel, s]) => s.status === 'pass' && !listed.has(rel)).map(([rel]) => rel);
@@ -75,4 +91,43 @@ test('baseline scripts of the google and linux suites pass in the other address 
   console.log(`packetdrill baseline in other address families: ${runs - failures.length}/${runs} runs pass`);
   assert.ok(runs >= 20, `${runs} runs`);
   assert.deepEqual(failures, []);
+});
+
+/**
+ * The scripts the corpus inventory marks portable (P: only the portable
+ * socket API, no tcp_info asserts, no extra sysctls), from its google and
+ * Linux tables, as corpus paths.
+ */
+function portableScripts(): string[] {
+  const inventory = readFileSync(join(CORPUS, 'INVENTORY.md'), 'utf8');
+  const out: string[] = [];
+  let section = '';
+  for (const line of inventory.split('\n')) {
+    if (line.startsWith('## ')) section = line;
+    const m = /^\| ([^|]+\.pkt) \| [^|]* \| P \|/.exec(line);
+    if (m === null) continue;
+    if (section.startsWith('## 3')) out.push(`google/gtests/net/tcp/${m[1]!.trim()}`);
+    else if (section.startsWith('## 4')) out.push(`linux/${m[1]!.trim()}`);
+  }
+  return out;
+}
+
+test('portable scripts: each passes, or portable-notes.json says which difference stops it (and no note is stale)', () => {
+  const notes = (JSON.parse(readFileSync(NOTES, 'utf8')) as { differences: Record<string, string> }).differences;
+  const { status } = corpusRun();
+  const portable = portableScripts().filter((rel) => status.has(rel));
+  assert.ok(portable.length >= 25, `${portable.length} portable scripts in the corpus`);
+  const problems: string[] = [];
+  const lines: string[] = [];
+  for (const rel of portable) {
+    const s = status.get(rel)!;
+    const note = notes[rel];
+    lines.push(`  ${s.status.padEnd(11)} ${rel}${s.status === 'pass' ? '' : `\n      ${note ?? s.error ?? ''}`}`);
+    if (s.status === 'pass' && note !== undefined) problems.push(`${rel} passes: remove its note`);
+    if (s.status !== 'pass' && note === undefined) problems.push(`${rel} does not pass and has no note: ${s.error ?? s.status}`);
+  }
+  for (const rel of Object.keys(notes)) if (!portable.includes(rel)) problems.push(`${rel} has a note but is not a portable script of the corpus`);
+  const passed = portable.filter((rel) => status.get(rel)!.status === 'pass').length;
+  console.log([`portable (P) scripts of the corpus: ${passed}/${portable.length} pass`, ...lines].join('\n'));
+  assert.deepEqual(problems, []);
 });
