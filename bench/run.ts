@@ -4,10 +4,11 @@
 import { writeFileSync } from 'node:fs';
 import { formatTable, type Bench, type BenchRow } from './harness.js';
 import { tunBench } from './tun.js';
+import { interopBench } from './interop.js';
 import { connectionsBench } from './connections.js';
 import { bulkBench } from './bulk.js';
 
-const BENCHES: Bench[] = [bulkBench, connectionsBench, tunBench];
+const BENCHES: Bench[] = [bulkBench, connectionsBench, tunBench, interopBench];
 
 async function main(argv: string[]): Promise<number> {
   if (argv.includes('-h') || argv.includes('--help')) {

@@ -1,0 +1,249 @@
+// synack against the kernel's TCP over a TUN, beside the kernel against
+// itself over a veth pair, in one run: bulk throughput both ways, 1-byte
+// ping-pong and connect+close rate, at MTU 1500 and 65535. Each synack row
+// carries its ratio to the kernel's row of the same case.
+//
+// One C program (bench/peer.c, built here with the system's compiler) is
+// the kernel's side everywhere: the client that drives every peer from a
+// namespace, and the reference servers behind the veth. The peers serve
+// the same three ports: 5201 read-and-discard, 5202 send until the client
+// goes, 5203 echo.
+//
+//   kernel → peer   `peer send` to 5201 (the peer receives)
+//   peer → kernel   `peer recv` from 5202 (the peer sends)
+//   ping-pong       `peer pingpong` on 5203, transactions/s
+//   connect+close   `peer connect` on 5203: connect, FIN, the peer's FIN, close
+//
+// SYNACK_BENCH_SECONDS (default 2) per case. Timing is noisy on a shared
+// machine: compare rows of one run only.
+
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { NetStack } from '../src/api/index.js';
+import type { Socket } from '../src/api/socket.js';
+import { RealClock } from '../src/stack/index.js';
+import { hasCommand, interopSkip, SYNACK_V4, withNetns } from '../test/interop/netns.js';
+import type { Bench, BenchRow } from './harness.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const SECONDS = Number(process.env['SYNACK_BENCH_SECONDS'] ?? '2');
+const MTUS = [1500, 65535] as const;
+
+type CaseName = 'kernel → peer' | 'peer → kernel' | 'ping-pong' | 'connect+close';
+const CASES: ReadonlyArray<{ name: CaseName; mode: string; port: number; unit: string }> = [
+  { name: 'kernel → peer', mode: 'send', port: 5201, unit: 'Mbit/s' },
+  { name: 'peer → kernel', mode: 'recv', port: 5202, unit: 'Mbit/s' },
+  { name: 'ping-pong', mode: 'pingpong', port: 5203, unit: 'transactions/s' },
+  { name: 'connect+close', mode: 'connect', port: 5203, unit: 'connections/s' },
+];
+
+/** Find bench/peer.c from the source tree or beside the build, and compile it (once per run). */
+function buildPeer(): { path: string } | { skip: string } {
+  const candidates = [join(here, 'peer.c'), join(here, '..', '..', 'bench', 'peer.c')];
+  const source = candidates.find((p) => existsSync(p));
+  if (source === undefined) return { skip: 'bench/peer.c not found' };
+  const cc = ['cc', 'gcc', 'clang'].find((c) => hasCommand(c));
+  if (cc === undefined) return { skip: 'no C compiler (cc, gcc or clang) to build bench/peer.c' };
+  const out = join(mkdtempSync(join(tmpdir(), 'synack-peer-')), 'peer');
+  const r = spawnSync(cc, ['-O2', '-pthread', '-o', out, source], { encoding: 'utf8' });
+  if (r.status !== 0 || !statSync(out, { throwIfNoEntry: false })) return { skip: `building bench/peer.c failed: ${(r.stderr || r.error?.message || '').trim()}` };
+  return { path: out };
+}
+
+function ip(args: readonly string[]): void {
+  const r = spawnSync('ip', args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`ip ${args.join(' ')}: ${r.stderr.trim()}`);
+}
+
+/** Run `peer MODE HOST PORT SECONDS` in namespace `ns`; returns the amount per second. */
+function drive(peer: string, ns: string, mode: string, host: string, port: number): Promise<{ value: number; note: string }> {
+  return new Promise((resolve) => {
+    const child = spawn('ip', ['netns', 'exec', ns, peer, mode, host, String(port), String(SECONDS)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
+    child.stderr.setEncoding('utf8').on('data', (s: string) => (err += s));
+    const timer = setTimeout(() => child.kill('SIGKILL'), (SECONDS + 30) * 1000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const m = /^(\d+) ([\d.]+)$/.exec(out.trim());
+      if (code !== 0 || m === null) {
+        resolve({ value: NaN, note: `failed: ${err.trim() || `exit ${code}`}` });
+        return;
+      }
+      const amount = Number(m[1]);
+      const secs = Number(m[2]);
+      const perSecond = amount / secs;
+      resolve({ value: mode === 'send' || mode === 'recv' ? (perSecond * 8) / 1e6 : perSecond, note: '' });
+    });
+  });
+}
+
+/** Settings of a client namespace: a wide port range and TIME-WAIT reuse for the connect+close loop. */
+function tuneClient(ns: string): void {
+  spawnSync('ip', ['netns', 'exec', ns, 'sh', '-c', 'echo "1024 65535" > /proc/sys/net/ipv4/ip_local_port_range; echo 1 > /proc/sys/net/ipv4/tcp_tw_reuse'], {
+    stdio: 'ignore',
+  });
+}
+
+type Results = Map<string, { value: number; note: string }>;
+const key = (peer: string, mtu: number, c: CaseName): string => `${peer}|${mtu}|${c}`;
+
+/** The reference: the kernel against itself, peer servers in one namespace, the client in another, a veth between. */
+async function kernelVeth(peer: string, mtu: number, results: Results): Promise<void> {
+  const tag = `${process.pid}-${mtu}`;
+  const a = `synack-bench-a-${tag}`;
+  const b = `synack-bench-b-${tag}`;
+  let server: ChildProcess | undefined;
+  try {
+    ip(['netns', 'add', a]);
+    ip(['netns', 'add', b]);
+    ip(['link', 'add', 'vbench0', 'netns', a, 'type', 'veth', 'peer', 'name', 'vbench1', 'netns', b]);
+    ip(['-n', a, 'addr', 'add', '10.88.0.1/24', 'dev', 'vbench0']);
+    ip(['-n', b, 'addr', 'add', '10.88.0.2/24', 'dev', 'vbench1']);
+    for (const [ns, dev] of [
+      [a, 'vbench0'],
+      [b, 'vbench1'],
+    ] as const) {
+      ip(['-n', ns, 'link', 'set', 'dev', dev, 'mtu', String(mtu), 'up']);
+      ip(['-n', ns, 'link', 'set', 'dev', 'lo', 'up']);
+    }
+    tuneClient(a);
+    server = spawn('ip', ['netns', 'exec', b, peer, 'serve', '10.88.0.2'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve, reject) => {
+      server!.stdout!.once('data', () => resolve());
+      server!.once('close', () => reject(new Error('the reference server exited')));
+    });
+    for (const c of CASES) results.set(key('kernel veth', mtu, c.name), await drive(peer, a, c.mode, '10.88.0.2', c.port));
+  } catch (e) {
+    for (const c of CASES) results.set(key('kernel veth', mtu, c.name), { value: NaN, note: `failed: ${e instanceof Error ? e.message : String(e)}` });
+  } finally {
+    if (server !== undefined) {
+      server.stdin!.end();
+      server.kill();
+    }
+    spawnSync('ip', ['netns', 'del', a], { stdio: 'ignore' });
+    spawnSync('ip', ['netns', 'del', b], { stdio: 'ignore' });
+  }
+}
+
+/** synack's servers on the stack: the three ports the client expects. */
+function synackServers(stack: NetStack): Promise<void> {
+  const zeros = Buffer.alloc(65536);
+  const discard = stack.createServer({ noDelay: true }, (s: Socket) => {
+    s.on('error', () => {});
+    s.resume();
+  });
+  const source = stack.createServer({ noDelay: true }, (s: Socket) => {
+    let stop = false;
+    const pump = (): void => {
+      while (!stop && s.write(zeros));
+    };
+    s.on('drain', pump);
+    s.on('error', () => (stop = true));
+    s.on('close', () => (stop = true));
+    s.on('end', () => (stop = true));
+    s.resume();
+    pump();
+  });
+  const echo = stack.createServer({ noDelay: true }, (s: Socket) => {
+    s.on('error', () => {});
+    s.pipe(s);
+  });
+  return Promise.all(
+    [
+      [discard, 5201],
+      [source, 5202],
+      [echo, 5203],
+    ].map(([srv, port]) => new Promise<void>((r) => (srv as ReturnType<NetStack['createServer']>).listen(port as number, () => r()))),
+  ).then(() => undefined);
+}
+
+async function synackTun(peer: string, mtu: number, results: Results): Promise<void> {
+  try {
+    await withNetns(
+      async (ns) => {
+        const stack = new NetStack({ clock: new RealClock() });
+        try {
+          stack.addInterface({ device: ns.tun, addresses: [`${SYNACK_V4}/24`] });
+          await synackServers(stack);
+          tuneClient(ns.name);
+          for (const c of CASES) {
+            const r = await drive(peer, ns.name, c.mode, SYNACK_V4, c.port);
+            // Let closing connections finish before the next case.
+            await new Promise((res) => setTimeout(res, 300));
+            results.set(key('synack TUN', mtu, c.name), r);
+          }
+        } finally {
+          stack.close();
+        }
+      },
+      { tun: { mtu, txQueueLen: 5000 }, ipv6: false },
+    );
+  } catch (e) {
+    for (const c of CASES) results.set(key('synack TUN', mtu, c.name), { value: NaN, note: `failed: ${e instanceof Error ? e.message : String(e)}` });
+  }
+}
+
+/** Peers PERF-NOTES measured that this run does not build, with why. */
+function otherPeers(): BenchRow[] {
+  const rows: BenchRow[] = [];
+  const dpkg = (pkg: string): boolean => spawnSync('dpkg-query', ['-W', '-f', '${Status}', pkg], { encoding: 'utf8' }).stdout.includes('install ok installed');
+  const gvisor = dpkg('golang-go') && dpkg('golang-gvisor-gvisor-dev');
+  const lwip = dpkg('liblwip-dev');
+  rows.push({
+    bench: 'interop',
+    case: 'gVisor netstack TUN, all cases',
+    value: NaN,
+    unit: '-',
+    note: `skipped: no gVisor peer program in bench/ yet${gvisor ? '' : ' (and golang-go + golang-gvisor-gvisor-dev are not installed)'}; PERF-NOTES.md has its figures from another run`,
+  });
+  rows.push({
+    bench: 'interop',
+    case: 'lwIP tap, all cases',
+    value: NaN,
+    unit: '-',
+    note: `skipped: no lwIP peer program in bench/ yet${lwip ? '' : ' (and liblwip-dev is not installed)'}; PERF-NOTES.md has its figures from another run`,
+  });
+  return rows;
+}
+
+async function run(): Promise<BenchRow[]> {
+  const skip = interopSkip();
+  if (skip !== undefined) return [{ bench: 'interop', case: 'all', value: NaN, unit: '-', note: `skipped: ${skip}` }];
+  const built = buildPeer();
+  if ('skip' in built) return [{ bench: 'interop', case: 'all', value: NaN, unit: '-', note: `skipped: ${built.skip}` }];
+  const results: Results = new Map();
+  for (const mtu of MTUS) {
+    await kernelVeth(built.path, mtu, results);
+    await synackTun(built.path, mtu, results);
+  }
+  const rows: BenchRow[] = [];
+  for (const mtu of MTUS) {
+    for (const c of CASES) {
+      const ref = results.get(key('kernel veth', mtu, c.name))!;
+      const ours = results.get(key('synack TUN', mtu, c.name))!;
+      const label = (peer: string): string => c.name.replace('peer', peer);
+      rows.push({ bench: 'interop', case: `${label('kernel')}, veth ${mtu} (reference)`, value: ref.value, unit: c.unit, note: ref.note });
+      const ratio = ours.value / ref.value;
+      rows.push({
+        bench: 'interop',
+        case: `${label('synack')}, TUN ${mtu}`,
+        value: ours.value,
+        unit: c.unit,
+        note: ours.note !== '' ? ours.note : Number.isFinite(ratio) ? `${ratio.toPrecision(2)} × the kernel over veth` : 'no reference to compare with',
+      });
+    }
+  }
+  rows.push(...otherPeers());
+  return rows;
+}
+
+export const interopBench: Bench = {
+  name: 'interop',
+  description: 'synack vs the kernel over a TUN beside kernel vs kernel over veth: bulk both ways, ping-pong, connect+close (needs root and cc)',
+  run,
+};
