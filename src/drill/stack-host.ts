@@ -12,7 +12,7 @@ import type { Expr, Script, StructField } from './ast.js';
 import type { DrillEnvironment } from './env.js';
 import { applySysctl, settingsToTcpConfig, DEFAULT_CAPABILITIES, type DrillCapabilities, type DrillFeatures, type DrillSettings } from './features.js';
 import { analyzeShell, type ShellAction } from './shell.js';
-import type { DrillHost, HostSyscall, HostSyscallResult, LiveIcmp, LiveIp, LivePacket, LiveTcp } from './runner.js';
+import type { DrillHost, HostSyscall, HostSyscallResult, LiveIcmp, LiveIp, LivePacket } from './runner.js';
 import { errnoValue, evalInt, hasFlag, symbolValue, type Platform } from './symbols.js';
 import { VirtualClock } from '../sim/virtual-clock.js';
 import { Rng } from '../sim/rng.js';
@@ -24,7 +24,7 @@ import type { NetDevice } from '../link/device.js';
 import type { TcpConfig } from '../tcp/config.js';
 import { FREEBSD_PROFILE, LINUX_PROFILE } from './profiles.js';
 import type { ConnEvent, TcpState } from '../tcp/types.js';
-import { ACK, RST, SYN } from '../wire/tcp-types.js';
+import { ACK } from '../wire/tcp-types.js';
 import { emitIpv4, parseIpv4 } from '../wire/ipv4.js';
 import { emitIpv6, parseIpv6 } from '../wire/ipv6.js';
 import { emitTcp, IPPROTO_TCP, parseTcp, tcpHeaderLength } from '../wire/tcp.js';
@@ -348,29 +348,13 @@ export class StackHost implements DrillHost {
     const bytes = toBytes(packet);
     if (bytes === undefined) return;
     this.trace.push({ time: this.clock.now(), direction: 'in', bytes });
-    // A listener's socket options are inherited by the connections it
-    // accepts: while a SYN is delivered, the stack opens with them.
-    const restore = packet.protocol === 'tcp' ? this.listenerOverlay(packet) : undefined;
-    try {
-      this.device!.inject(bytes);
-    } finally {
-      if (restore !== undefined) Object.assign(this.stack!.tcpConfig, restore);
-    }
+    this.device!.inject(bytes);
     this.checkPending();
   }
 
-  private listenerOverlay(p: LiveTcp): Partial<TcpConfig> | undefined {
-    if ((p.segment.flags & (SYN | ACK | RST)) !== SYN) return undefined;
-    for (const s of this.socks.values()) {
-      if (s.listener === undefined || s.listener.port !== p.segment.dstPort) continue;
-      const overlay = this.connConfig(s);
-      const cfg = this.stack!.tcpConfig;
-      const saved: Partial<TcpConfig> = {};
-      for (const k of Object.keys(overlay) as (keyof TcpConfig)[]) (saved as Record<string, unknown>)[k] = cfg[k];
-      Object.assign(cfg, overlay);
-      return saved;
-    }
-    return undefined;
+  /** A listening socket's options, for the connections it will accept. */
+  private listenerOptionsChanged(s: Sock): void {
+    if (s.listener !== undefined) this.stack!.setListenerConfig(s.listener, this.connConfig(s));
   }
 
   /** The TcpConfig fields a socket's options change. */
@@ -487,7 +471,7 @@ export class StackHost implements DrillHost {
       case 'accept':
         return this.withSock(a[0], (s) => this.accept(s, call));
       case 'connect':
-        return this.withSock(a[0], (s) => this.connect(s, a[1], call.blocking));
+        return this.withSock(a[0], (s) => this.connect(s, a[1]));
       case 'read':
         return this.withSock(a[0], (s) => this.read(s, a[1], evalInt(a[2], this.platform), 0));
       case 'readv':
@@ -507,7 +491,11 @@ export class StackHost implements DrillHost {
       case 'shutdown':
         return this.withSock(a[0], (s) => this.shutdown(s, evalInt(a[1], this.platform)));
       case 'setsockopt':
-        return this.withSock(a[0], (s) => this.setsockopt(s, a));
+        return this.withSock(a[0], (s) => {
+          const r = this.setsockopt(s, a);
+          if (r !== 'pending' && r.ret === 0) this.listenerOptionsChanged(s);
+          return r;
+        });
       case 'getsockopt':
         return this.withSock(a[0], (s) => this.getsockopt(s, a));
       case 'fcntl':
@@ -609,6 +597,7 @@ export class StackHost implements DrillHost {
     const l = this.stack!.tcpListen({ addr: s.bound?.addr ?? any, port: s.bound?.port ?? 0, backlog: this.backlogFor(backlog), ipv6Only: false });
     s.listener = l;
     s.bound ??= { addr: l.addr, port: l.port };
+    this.listenerOptionsChanged(s);
     this.current = s;
     return ok();
   }
@@ -671,7 +660,7 @@ export class StackHost implements DrillHost {
     }
   }
 
-  private connect(s: Sock, addrE: Expr | undefined, blocking: boolean): Outcome {
+  private connect(s: Sock, addrE: Expr | undefined): Outcome {
     if (s.listener !== undefined) return fail(this.profile === 'linux' ? 'EISCONN' : 'EINVAL');
     const a = this.sockaddr(addrE, this.env!.remoteIp, this.env!.connectPort, s);
     if (typeof a === 'string') return fail(a);
@@ -712,7 +701,6 @@ export class StackHost implements DrillHost {
     this.attach(s, ep);
     if (s.opts.keepAlive) ep.setKeepAlive(true, s.opts.keepIdle !== undefined ? s.opts.keepIdle * SECOND : undefined);
     if (s.nonblocking) return fail('EINPROGRESS');
-    void blocking;
     return this.waitConnect(s);
   }
 
@@ -732,7 +720,7 @@ export class StackHost implements DrillHost {
     });
   }
 
-  /** The error a failed connection reports once, then `then`. */
+  /** The pending socket error, reported once (as SO_ERROR and the next failing call do). */
   private takeError(s: Sock): string | undefined {
     const e = s.err;
     s.err = undefined;
@@ -793,7 +781,6 @@ export class StackHost implements DrillHost {
 
   private close(s: Sock): Outcome {
     this.socks.delete(s.fd);
-    if (this.pending !== undefined) this.checkPending();
     if (s.listener !== undefined) {
       s.listener.close();
       return ok();

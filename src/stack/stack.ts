@@ -533,7 +533,7 @@ export class Stack implements TcpHost, UdpHost {
     const now = this.clock.now();
     const tuple: FourTuple = { localAddr: Uint8Array.from(dst), localPort: syn.dstPort, remoteAddr: Uint8Array.from(src), remotePort: syn.srcPort };
     const conn = TcpConnection.openPassive({
-      config: this.tcpConfig,
+      config: this.configFor(l),
       tuple,
       iss: this.isnFn(tuple, now),
       now,
@@ -547,6 +547,27 @@ export class Stack implements TcpHost, UdpHost {
     this.addConn(ep);
     this.stats.tcpPassiveOpens++;
     this.serviceTcp(ep);
+  }
+
+  // ------------------------------------------- listener configuration hook
+
+  /** Per-listener overrides of the TCP configuration (see setListenerConfig). */
+  private readonly listenerConfig = new WeakMap<TcpListener, Partial<TcpConfig>>();
+
+  /**
+   * Overrides of the stack's TCP configuration for the connections `l`
+   * accepts from now on, as a listening socket's options are inherited by
+   * its children (used by hosts that emulate socket options, such as the
+   * packetdrill runner). `undefined` removes them.
+   */
+  setListenerConfig(l: TcpListener, overrides: Partial<TcpConfig> | undefined): void {
+    if (overrides === undefined || Object.keys(overrides).length === 0) this.listenerConfig.delete(l);
+    else this.listenerConfig.set(l, { ...overrides });
+  }
+
+  private configFor(l: TcpListener): TcpConfig {
+    const extra = this.listenerConfig.get(l);
+    return extra === undefined ? this.tcpConfig : { ...this.tcpConfig, ...extra };
   }
 
   // ---------------------------------------------------------- SYN cookies
@@ -604,7 +625,7 @@ export class Stack implements TcpHost, UdpHost {
       return true;
     }
     const conn = TcpConnection.openFromCookie({
-      config: this.tcpConfig,
+      config: this.configFor(l),
       tuple,
       iss: (seg.ack - 1) >>> 0,
       now,

@@ -333,3 +333,26 @@ test('packets survive the trip through bytes: an inbound segment re-read is what
   assert.deepEqual([back.segment.seq, back.segment.ack, back.segment.window, back.segment.payload.length], [7, 9, 100, 3]);
   assert.deepEqual(back.segment.options, [{ kind: 'mss', mss: 1000 }, { kind: 'sackOK' }, { kind: 'eol' }]);
 });
+
+test('a listening socket passes its options to the connections it accepts: keepalive timers, and SO_RCVBUF bounding the window scale', () => {
+  const script = `0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 setsockopt(3, SOL_SOCKET, SO_REUSEADDR, [1], 4) = 0
++0 setsockopt(3, SOL_SOCKET, SO_KEEPALIVE, [1], 4) = 0
++0 setsockopt(3, IPPROTO_TCP, TCP_KEEPIDLE, [5], 4) = 0
++0 bind(3, ..., ...) = 0
++0 listen(3, 1) = 0
++0 setsockopt(3, IPPROTO_TCP, TCP_KEEPINTVL, [1], 4) = 0
++0 setsockopt(3, IPPROTO_TCP, TCP_KEEPCNT, [2], 4) = 0
++0 setsockopt(3, SOL_SOCKET, SO_RCVBUF, [65536], 4) = 0
++0 < S 0:0(0) win 32792 <mss 1000,nop,wscale 7>
++0 > S. 0:0(0) ack 1 <mss 1460,nop,wscale 1>
++0 < . 1:1(0) ack 1 win 257
++0 accept(3, ..., ...) = 4
++5 > . 0:0(0) ack 1
++1 > . 0:0(0) ack 1
++1 > R 1:1(0)
+`;
+  passes(script);
+  // Keepalive is not on by default: nothing is sent after 5 s.
+  assert.equal(run(script.replace('SO_KEEPALIVE, [1]', 'SO_KEEPALIVE, [0]')).error, 't.pkt:14: error handling packet: timed out waiting for outbound packet (expected by 5.625000 sec)');
+});
