@@ -10,13 +10,17 @@ import type { DrillHost } from '../drill/runner.js';
 import type { IpVersion } from '../drill/env.js';
 import type { DrillEnvironment } from '../drill/env.js';
 import { formatRun, runFile } from '../drill/run-file.js';
-import { STACK_HOST_CAPABILITIES, type DrillProfile } from '../drill/stack-host.js';
+import { StackHost, STACK_HOST_CAPABILITIES, type DrillProfile } from '../drill/stack-host.js';
+import { writeFileSync } from 'node:fs';
+import { writePcap } from '../trace/pcap.js';
+import { LINKTYPE_RAW } from '../trace/capture.js';
 
 export const DRILL_USAGE = `usage: synack drill [options] FILE...
        synack drill --parse [options] FILE...
   --profile P        the stack's defaults: linux, freebsd, or auto (default:
                      freebsd for scripts that set FreeBSD sysctls, else linux)
   -v, --verbose      also list what each run skipped (shell checks, %{ }% blocks)
+  --pcap FILE        write the packets of the run (one script) to a pcap file
   --parse            parse the scripts and print the features each one needs
   -D SYM=VAL         define a symbol (--define=SYM=VAL); also selects #ifdef SYM blocks
   --ip_version=V     ipv4 (default), ipv4-mapped-ipv6 or ipv6: harness symbols and addresses
@@ -38,6 +42,7 @@ interface DrillArgs {
   json: boolean;
   verbose: boolean;
   profile: DrillProfile | 'auto';
+  pcap?: string;
   defines: Record<string, string>;
   ipVersion?: IpVersion;
   files: string[];
@@ -57,6 +62,11 @@ function parseArgs(argv: string[]): DrillArgs | string {
     if (arg === '--parse') a.parse = true;
     else if (arg === '--json') a.json = true;
     else if (arg === '-v' || arg === '--verbose') a.verbose = true;
+    else if (arg === '--pcap' || arg.startsWith('--pcap=')) {
+      const v = arg === '--pcap' ? argv[++i] : arg.slice('--pcap='.length);
+      if (v === undefined || v === '') return '--pcap needs a file name';
+      a.pcap = v;
+    }
     else if (arg === '--profile' || arg.startsWith('--profile=')) {
       const v = arg === '--profile' ? argv[++i] : arg.slice('--profile='.length);
       if (v !== 'linux' && v !== 'freebsd' && v !== 'auto') return `--profile must be linux, freebsd or auto, not '${v ?? ''}'`;
@@ -79,6 +89,7 @@ function parseArgs(argv: string[]): DrillArgs | string {
     else a.files.push(arg);
   }
   if (a.files.length === 0) return 'no script given';
+  if (a.pcap !== undefined && (a.parse || a.files.length !== 1)) return '--pcap takes the run of exactly one script';
   return a;
 }
 
@@ -118,9 +129,25 @@ export function runDrill(argv: string[]): number {
 function runMode(args: DrillArgs, opts: { defines: Record<string, string>; ipVersion?: IpVersion }): number {
   const counts = { pass: 0, fail: 0, unsupported: 0 };
   for (const file of args.files) {
-    const r = runFile(file, { ...opts, profile: args.profile, ...(hostFactory !== undefined ? { host: hostFactory } : {}) });
+    let stackHost: StackHost | undefined;
+    const host =
+      hostFactory ??
+      ((_env: DrillEnvironment, profile: DrillProfile): DrillHost => {
+        stackHost = new StackHost({ profile });
+        return stackHost;
+      });
+    const r = runFile(file, { ...opts, profile: args.profile, host });
     counts[r.result.status]++;
     process.stdout.write(formatRun(r, args.verbose));
+    if (args.pcap !== undefined && stackHost !== undefined) {
+      const records = stackHost.trace.map((t) => ({ tsSec: Math.floor(t.time / 1_000_000), tsNsec: (t.time % 1_000_000) * 1000, data: t.bytes }));
+      try {
+        writeFileSync(args.pcap, writePcap(records, { linktype: LINKTYPE_RAW }));
+      } catch (e) {
+        process.stderr.write(`synack drill: ${args.pcap}: ${e instanceof Error ? e.message : String(e)}\n`);
+        return 1;
+      }
+    }
   }
   if (args.files.length > 1) {
     process.stdout.write(`${args.files.length} scripts: ${counts.pass} passed, ${counts.fail} failed, ${counts.unsupported} unsupported\n`);

@@ -136,3 +136,18 @@ test('run mode: the profile follows the script (FreeBSD sysctls) unless --profil
   assert.equal(linux.status, 1);
   assert.match(linux.stdout, /: FAIL \[linux\]\n.*bsd\.pkt:5: error handling packet: bad outbound TCP options: expected <mss 1460,nop,wscale 6,sackOK,TS val 100 ecr 0> vs actual <mss 1460,sackOK,TS val \d+ ecr 0,nop,wscale 7>\n$/);
 });
+
+test('--pcap keeps the packets of a run; synack trace reads them back', () => {
+  const good = join(REPO_ROOT, 'test', 'drill', 'scripts', 'lost-third-ack.pkt');
+  const pcap = join(dir, 'lost-third-ack.pcap');
+  const r = drill(['--pcap', pcap, good]);
+  assert.equal(r.status, 0, r.stderr);
+  const t = spawnSync(process.execPath, [CLI, 'trace', pcap], { encoding: 'utf8' });
+  assert.equal(t.status, 0, t.stderr);
+  const lines = t.stdout.trim().split('\n');
+  // In: SYN, data, ACK, FIN. Out: SYN-ACK, ACK of the data, data, FIN, last ACK.
+  assert.equal(lines.length, 9);
+  assert.match(lines[0]!, / IP 192\.0\.2\.1\.40000 > 192\.168\.0\.1\.8080: Flags \[S\], seq 0, win 65535, options \[mss 1460,sackOK,nop,nop,nop,wscale 7\], length 0$/);
+  assert.match(lines[1]!, / IP 192\.168\.0\.1\.8080 > 192\.0\.2\.1\.40000: Flags \[S\.\]/);
+  assert.equal(drill(['--pcap', pcap, good, good]).status, 2);
+});
