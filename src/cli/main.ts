@@ -13,6 +13,9 @@ commands:
   scenario [NAME]  replay TCP behaviours between two simulated hosts (--list for the names)
   trace FILE       print a capture the way tcpdump 4.99 does (synack trace -h for its switches)
   graph FILE       time-sequence graphs of its TCP connections as SVG (synack graph -h)
+  drill FILE...    run packetdrill scripts against synack in virtual time (synack drill -h)
+  serve            serve echo/discard/chargen/HTTP on a TUN device, as root (synack serve -h)
+  connect H P      a tiny nc over the TUN device (synack connect -h)
 `;
 
 function main(argv: string[]): number {
@@ -28,7 +31,8 @@ function main(argv: string[]): number {
       return runGraph(rest);
     case 'scenario':
       return runScenario(rest);
-    case 'drill': return runDrill(rest);
+    case 'drill':
+      return runDrill(rest);
     case 'serve':
       return runServe(rest);
     case 'connect':
