@@ -4,7 +4,7 @@
 // sends to synack; synack recovers its own. sha256sum judges the result.
 //
 // Sizes: kernel → synack SYNACK_INTEROP_MB (default 100); synack → kernel
-// SYNACK_INTEROP_LOSSY_TX_MB (default 4), because synack's own recovery
+// SYNACK_INTEROP_LOSSY_TX_MB (default 16), because synack's own recovery
 // under 5% loss is still slow (see tools.ts, lossyTxMB).
 
 import { test } from 'node:test';
