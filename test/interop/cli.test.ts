@@ -76,6 +76,34 @@ test('synack serve --http in a namespace: curl over IPv4 and IPv6, ping, and a c
   }
 });
 
+test('synack serve --dev attaches to an existing persistent TUN; --no-configure leaves the kernel side as it was set up', { skip: interopSkip(['nc']) }, async () => {
+  await withBareNetns(async (ns) => {
+    // Made and configured beforehand, the way an administrator would.
+    for (const cmd of [
+      ['ip', 'tuntap', 'add', 'dev', 'skp', 'mode', 'tun'],
+      ['ip', 'addr', 'add', '10.99.0.1/24', 'dev', 'skp'],
+      ['ip', 'link', 'set', 'dev', 'skp', 'up'],
+    ]) {
+      const r = await ns.run(cmd);
+      assert.equal(r.code, 0, `${cmd.join(' ')}: ${r.stderr}`);
+    }
+    const s = await serve(ns, ['--echo', '--dev', 'skp', '--no-configure', '--addr', '10.99.0.2/24', '--no-ipv6']);
+    try {
+      assert.match(s.stdout(), /echo on port 7 of 10\.99\.0\.2 via skp/);
+      assert.doesNotMatch(s.stdout(), /kernel's side/);
+      const r = await ns.run(['sh', '-c', 'printf attached | nc -N 10.99.0.2 7'], { timeoutMs: 20_000 });
+      assert.equal(r.stdout, 'attached', r.stderr);
+      const addrs = await ns.run(['ip', '-o', 'addr', 'show', 'dev', 'skp']);
+      assert.doesNotMatch(addrs.stdout, /10\.77\.0\.1/, 'nothing was added');
+    } finally {
+      s.child.kill('SIGTERM');
+    }
+    assert.equal(await s.exit, 0);
+    // A persistent device outlives synack.
+    assert.equal((await ns.run(['ip', 'link', 'show', 'dev', 'skp'])).code, 0);
+  });
+});
+
 test('synack serve --echo, --discard and --chargen answer nc over TCP and UDP', { skip: interopSkip(['nc', 'sha256sum']) }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'synack-serve-'));
   try {
