@@ -14,6 +14,11 @@
 //   ping-pong       `peer pingpong` on 5203, transactions/s
 //   connect+close   `peer connect` on 5203: connect, FIN, the peer's FIN, close
 //
+// gVisor's netstack (bench/gvisor-peer, built with Debian's golang-go and
+// golang-gvisor-gvisor-dev when they are installed) runs the same servers
+// on a TUN of its own and gets rows of its own; without those packages its
+// row says why it was skipped. lwIP has no peer program yet.
+//
 // SYNACK_BENCH_SECONDS (default 2) per case. Timing is noisy on a shared
 // machine: compare rows of one run only.
 
@@ -50,6 +55,22 @@ function buildPeer(): { path: string } | { skip: string } {
   const out = join(mkdtempSync(join(tmpdir(), 'synack-peer-')), 'peer');
   const r = spawnSync(cc, ['-O2', '-pthread', '-o', out, source], { encoding: 'utf8' });
   if (r.status !== 0 || !statSync(out, { throwIfNoEntry: false })) return { skip: `building bench/peer.c failed: ${(r.stderr || r.error?.message || '').trim()}` };
+  return { path: out };
+}
+
+/** Build bench/gvisor-peer with Debian's Go and gVisor packages (GOPATH mode, offline). */
+function buildGvisor(): { path: string } | { skip: string } {
+  const candidates = [join(here, 'gvisor-peer', 'main.go'), join(here, '..', '..', 'bench', 'gvisor-peer', 'main.go')];
+  const source = candidates.find((p) => existsSync(p));
+  if (source === undefined) return { skip: 'bench/gvisor-peer/main.go not found' };
+  if (!hasCommand('go')) return { skip: "no Go toolchain (Debian's golang-go)" };
+  const gopath = '/usr/share/gocode';
+  if (!existsSync(join(gopath, 'src', 'gvisor.dev', 'gvisor', 'pkg', 'tcpip'))) return { skip: "gVisor's sources are not installed (Debian's golang-gvisor-gvisor-dev)" };
+  const dir = mkdtempSync(join(tmpdir(), 'synack-gvisor-'));
+  const out = join(dir, 'gvisor-peer');
+  const env = { ...process.env, GO111MODULE: 'off', GOPATH: gopath, GOCACHE: join(dir, 'cache'), GOFLAGS: '' };
+  const r = spawnSync('go', ['build', '-o', out, source], { encoding: 'utf8', env });
+  if (r.status !== 0) return { skip: `building the gVisor peer failed: ${(r.stderr || r.error?.message || '').trim().split('\n').slice(0, 3).join(' ')}` };
   return { path: out };
 }
 
@@ -188,27 +209,53 @@ async function synackTun(peer: string, mtu: number, results: Results): Promise<v
   }
 }
 
+/**
+ * gVisor's netstack on a TUN: the peer program creates the interface in
+ * the root namespace, and it moves into a namespace of its own where the
+ * client runs, as synack's does.
+ */
+async function gvisorTun(peer: string, gvisor: string, mtu: number, results: Results): Promise<void> {
+  const ns = `synack-bench-g-${process.pid}-${mtu}`;
+  const ifname = `gvb${process.pid % 100000}`;
+  const child = spawn(gvisor, [ifname, String(mtu), SYNACK_V4], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr.setEncoding('utf8').on('data', (s: string) => (err += s));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.once('data', () => resolve());
+      child.once('close', () => reject(new Error(`the gVisor peer exited: ${err.trim()}`)));
+    });
+    ip(['netns', 'add', ns]);
+    ip(['link', 'set', 'dev', ifname, 'netns', ns]);
+    ip(['-n', ns, 'link', 'set', 'dev', 'lo', 'up']);
+    ip(['-n', ns, 'addr', 'add', '10.77.0.1/24', 'dev', ifname]);
+    ip(['-n', ns, 'link', 'set', 'dev', ifname, 'mtu', String(mtu), 'txqueuelen', '5000', 'up']);
+    tuneClient(ns);
+    for (const c of CASES) {
+      results.set(key('gVisor TUN', mtu, c.name), await drive(peer, ns, c.mode, SYNACK_V4, c.port));
+      await new Promise((res) => setTimeout(res, 300));
+    }
+  } catch (e) {
+    for (const c of CASES) results.set(key('gVisor TUN', mtu, c.name), { value: NaN, note: `failed: ${e instanceof Error ? e.message : String(e)}` });
+  } finally {
+    child.stdin.end();
+    child.kill();
+    spawnSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
+  }
+}
+
 /** Peers PERF-NOTES measured that this run does not build, with why. */
 function otherPeers(): BenchRow[] {
-  const rows: BenchRow[] = [];
   const dpkg = (pkg: string): boolean => spawnSync('dpkg-query', ['-W', '-f', '${Status}', pkg], { encoding: 'utf8' }).stdout.includes('install ok installed');
-  const gvisor = dpkg('golang-go') && dpkg('golang-gvisor-gvisor-dev');
-  const lwip = dpkg('liblwip-dev');
-  rows.push({
-    bench: 'interop',
-    case: 'gVisor netstack TUN, all cases',
-    value: NaN,
-    unit: '-',
-    note: `skipped: no gVisor peer program in bench/ yet${gvisor ? '' : ' (and golang-go + golang-gvisor-gvisor-dev are not installed)'}; PERF-NOTES.md has its figures from another run`,
-  });
-  rows.push({
-    bench: 'interop',
-    case: 'lwIP tap, all cases',
-    value: NaN,
-    unit: '-',
-    note: `skipped: no lwIP peer program in bench/ yet${lwip ? '' : ' (and liblwip-dev is not installed)'}; PERF-NOTES.md has its figures from another run`,
-  });
-  return rows;
+  return [
+    {
+      bench: 'interop',
+      case: 'lwIP tap, all cases',
+      value: NaN,
+      unit: '-',
+      note: `skipped: no lwIP peer program in bench/ yet (it needs a tap driver and the allocator workaround PERF-NOTES.md describes)${dpkg('liblwip-dev') ? '' : '; liblwip-dev is not installed either'}`,
+    },
+  ];
 }
 
 async function run(): Promise<BenchRow[]> {
@@ -217,27 +264,33 @@ async function run(): Promise<BenchRow[]> {
   const built = buildPeer();
   if ('skip' in built) return [{ bench: 'interop', case: 'all', value: NaN, unit: '-', note: `skipped: ${built.skip}` }];
   const results: Results = new Map();
+  const gvisor = buildGvisor();
   for (const mtu of MTUS) {
     await kernelVeth(built.path, mtu, results);
     await synackTun(built.path, mtu, results);
+    if ('path' in gvisor) await gvisorTun(built.path, gvisor.path, mtu, results);
   }
   const rows: BenchRow[] = [];
   for (const mtu of MTUS) {
     for (const c of CASES) {
       const ref = results.get(key('kernel veth', mtu, c.name))!;
-      const ours = results.get(key('synack TUN', mtu, c.name))!;
-      const label = (peer: string): string => c.name.replace('peer', peer);
+      const label = (peer: string): string => (c.name.includes('peer') ? c.name.replace('peer', peer) : `${c.name}, ${peer}`);
       rows.push({ bench: 'interop', case: `${label('kernel')}, veth ${mtu} (reference)`, value: ref.value, unit: c.unit, note: ref.note });
-      const ratio = ours.value / ref.value;
-      rows.push({
-        bench: 'interop',
-        case: `${label('synack')}, TUN ${mtu}`,
-        value: ours.value,
-        unit: c.unit,
-        note: ours.note !== '' ? ours.note : Number.isFinite(ratio) ? `${ratio.toPrecision(2)} × the kernel over veth` : 'no reference to compare with',
-      });
+      const compared = (name: string, r: { value: number; note: string }): BenchRow => {
+        const ratio = r.value / ref.value;
+        return {
+          bench: 'interop',
+          case: `${label(name)}, TUN ${mtu}`,
+          value: r.value,
+          unit: c.unit,
+          note: r.note !== '' ? r.note : Number.isFinite(ratio) ? `${ratio.toPrecision(2)} × the kernel over veth` : 'no reference to compare with',
+        };
+      };
+      rows.push(compared('synack', results.get(key('synack TUN', mtu, c.name))!));
+      if ('path' in gvisor) rows.push(compared('gVisor', results.get(key('gVisor TUN', mtu, c.name))!));
     }
   }
+  if ('skip' in gvisor) rows.push({ bench: 'interop', case: 'gVisor netstack TUN, all cases', value: NaN, unit: '-', note: `skipped: ${gvisor.skip}` });
   rows.push(...otherPeers());
   return rows;
 }
