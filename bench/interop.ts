@@ -15,9 +15,10 @@
 //   connect+close   `peer connect` on 5203: connect, FIN, the peer's FIN, close
 //
 // gVisor's netstack (bench/gvisor-peer, built with Debian's golang-go and
-// golang-gvisor-gvisor-dev when they are installed) runs the same servers
-// on a TUN of its own and gets rows of its own; without those packages its
-// row says why it was skipped. lwIP has no peer program yet.
+// golang-gvisor-gvisor-dev) on a TUN and lwIP (bench/lwip-peer.c, with
+// Debian's liblwip-dev; MTU 1500 only) on a TAP run the same servers and
+// get rows of their own when those packages are installed; otherwise a row
+// says why they were skipped.
 //
 // SYNACK_BENCH_SECONDS (default 2) per case. Timing is noisy on a shared
 // machine: compare rows of one run only.
@@ -210,20 +211,20 @@ async function synackTun(peer: string, mtu: number, results: Results): Promise<v
 }
 
 /**
- * gVisor's netstack on a TUN: the peer program creates the interface in
- * the root namespace, and it moves into a namespace of its own where the
- * client runs, as synack's does.
+ * Another stack as the peer (gVisor's netstack on a TUN, lwIP on a TAP): its
+ * program creates the interface in the root namespace and says "ready";
+ * the interface moves into a namespace of its own where the client runs,
+ * as synack's does.
  */
-async function gvisorTun(peer: string, gvisor: string, mtu: number, results: Results): Promise<void> {
-  const ns = `synack-bench-g-${process.pid}-${mtu}`;
-  const ifname = `gvb${process.pid % 100000}`;
-  const child = spawn(gvisor, [ifname, String(mtu), SYNACK_V4], { stdio: ['pipe', 'pipe', 'pipe'] });
+async function foreignPeer(label: string, client: string, argv: readonly string[], ifname: string, mtu: number, results: Results): Promise<void> {
+  const ns = `synack-bench-p-${process.pid}-${mtu}`;
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
   let err = '';
   child.stderr.setEncoding('utf8').on('data', (s: string) => (err += s));
   try {
     await new Promise<void>((resolve, reject) => {
       child.stdout.once('data', () => resolve());
-      child.once('close', () => reject(new Error(`the gVisor peer exited: ${err.trim()}`)));
+      child.once('close', () => reject(new Error(`the ${label} peer exited: ${err.trim()}`)));
     });
     ip(['netns', 'add', ns]);
     ip(['link', 'set', 'dev', ifname, 'netns', ns]);
@@ -232,11 +233,11 @@ async function gvisorTun(peer: string, gvisor: string, mtu: number, results: Res
     ip(['-n', ns, 'link', 'set', 'dev', ifname, 'mtu', String(mtu), 'txqueuelen', '5000', 'up']);
     tuneClient(ns);
     for (const c of CASES) {
-      results.set(key('gVisor TUN', mtu, c.name), await drive(peer, ns, c.mode, SYNACK_V4, c.port));
+      results.set(key(label, mtu, c.name), await drive(client, ns, c.mode, SYNACK_V4, c.port));
       await new Promise((res) => setTimeout(res, 300));
     }
   } catch (e) {
-    for (const c of CASES) results.set(key('gVisor TUN', mtu, c.name), { value: NaN, note: `failed: ${e instanceof Error ? e.message : String(e)}` });
+    for (const c of CASES) results.set(key(label, mtu, c.name), { value: NaN, note: `failed: ${e instanceof Error ? e.message : String(e)}` });
   } finally {
     child.stdin.end();
     child.kill();
@@ -244,18 +245,18 @@ async function gvisorTun(peer: string, gvisor: string, mtu: number, results: Res
   }
 }
 
-/** Peers PERF-NOTES measured that this run does not build, with why. */
-function otherPeers(): BenchRow[] {
-  const dpkg = (pkg: string): boolean => spawnSync('dpkg-query', ['-W', '-f', '${Status}', pkg], { encoding: 'utf8' }).stdout.includes('install ok installed');
-  return [
-    {
-      bench: 'interop',
-      case: 'lwIP tap, all cases',
-      value: NaN,
-      unit: '-',
-      note: `skipped: no lwIP peer program in bench/ yet (it needs a tap driver and the allocator workaround PERF-NOTES.md describes)${dpkg('liblwip-dev') ? '' : '; liblwip-dev is not installed either'}`,
-    },
-  ];
+/** Build bench/lwip-peer.c against Debian's liblwip-dev. */
+function buildLwip(): { path: string } | { skip: string } {
+  const candidates = [join(here, 'lwip-peer.c'), join(here, '..', '..', 'bench', 'lwip-peer.c')];
+  const source = candidates.find((p) => existsSync(p));
+  if (source === undefined) return { skip: 'bench/lwip-peer.c not found' };
+  if (!existsSync('/usr/include/lwip/lwip/tcpip.h')) return { skip: "lwIP is not installed (Debian's liblwip-dev)" };
+  const cc = ['cc', 'gcc', 'clang'].find((c) => hasCommand(c));
+  if (cc === undefined) return { skip: 'no C compiler' };
+  const out = join(mkdtempSync(join(tmpdir(), 'synack-lwip-')), 'lwip-peer');
+  const r = spawnSync(cc, ['-O2', '-pthread', '-I/usr/include/lwip', '-o', out, source, '-llwip'], { encoding: 'utf8' });
+  if (r.status !== 0) return { skip: `building the lwIP peer failed: ${(r.stderr || r.error?.message || '').trim().split('\n').slice(0, 3).join(' ')}` };
+  return { path: out };
 }
 
 async function run(): Promise<BenchRow[]> {
@@ -265,33 +266,39 @@ async function run(): Promise<BenchRow[]> {
   if ('skip' in built) return [{ bench: 'interop', case: 'all', value: NaN, unit: '-', note: `skipped: ${built.skip}` }];
   const results: Results = new Map();
   const gvisor = buildGvisor();
+  const lwip = buildLwip();
+  const tag = process.pid % 100000;
   for (const mtu of MTUS) {
     await kernelVeth(built.path, mtu, results);
     await synackTun(built.path, mtu, results);
-    if ('path' in gvisor) await gvisorTun(built.path, gvisor.path, mtu, results);
+    if ('path' in gvisor) await foreignPeer('gVisor', built.path, [gvisor.path, `gvb${tag}`, String(mtu), SYNACK_V4], `gvb${tag}`, mtu, results);
+    // lwIP's packaged build: 1460-byte MSS and 1536-byte frames, so MTU 1500 only.
+    if ('path' in lwip && mtu === 1500) await foreignPeer('lwIP', built.path, [lwip.path, `lwb${tag}`, SYNACK_V4], `lwb${tag}`, mtu, results);
   }
   const rows: BenchRow[] = [];
   for (const mtu of MTUS) {
     for (const c of CASES) {
       const ref = results.get(key('kernel veth', mtu, c.name))!;
       const label = (peer: string): string => (c.name.includes('peer') ? c.name.replace('peer', peer) : `${c.name}, ${peer}`);
-      rows.push({ bench: 'interop', case: `${label('kernel')}, veth ${mtu} (reference)`, value: ref.value, unit: c.unit, note: ref.note });
-      const compared = (name: string, r: { value: number; note: string }): BenchRow => {
+      rows.push({ bench: 'interop', case: `${label('kernel server')}, veth ${mtu} (reference)`, value: ref.value, unit: c.unit, note: ref.note });
+      const compared = (name: string, dev: string, r: { value: number; note: string }): BenchRow => {
         const ratio = r.value / ref.value;
         return {
           bench: 'interop',
-          case: `${label(name)}, TUN ${mtu}`,
+          case: `${label(name)}, ${dev} ${mtu}`,
           value: r.value,
           unit: c.unit,
           note: r.note !== '' ? r.note : Number.isFinite(ratio) ? `${ratio.toPrecision(2)} × the kernel over veth` : 'no reference to compare with',
         };
       };
-      rows.push(compared('synack', results.get(key('synack TUN', mtu, c.name))!));
-      if ('path' in gvisor) rows.push(compared('gVisor', results.get(key('gVisor TUN', mtu, c.name))!));
+      rows.push(compared('synack', 'TUN', results.get(key('synack TUN', mtu, c.name))!));
+      if ('path' in gvisor) rows.push(compared('gVisor', 'TUN', results.get(key('gVisor', mtu, c.name))!));
+      if ('path' in lwip && mtu === 1500) rows.push(compared('lwIP', 'TAP', results.get(key('lwIP', mtu, c.name))!));
     }
   }
   if ('skip' in gvisor) rows.push({ bench: 'interop', case: 'gVisor netstack TUN, all cases', value: NaN, unit: '-', note: `skipped: ${gvisor.skip}` });
-  rows.push(...otherPeers());
+  if ('skip' in lwip) rows.push({ bench: 'interop', case: 'lwIP TAP, all cases', value: NaN, unit: '-', note: `skipped: ${lwip.skip}` });
+  else rows.push({ bench: 'interop', case: 'lwIP TAP 65535, all cases', value: NaN, unit: '-', note: "skipped: Debian's lwIP build has a 1460-byte MSS and 1536-byte frame buffers" });
   return rows;
 }
 
