@@ -151,7 +151,7 @@ test('synack serve --echo, --discard and --chargen answer nc over TCP and UDP', 
   }
 });
 
-test('synack connect: stdin to a kernel nc, half-close on end of input, the reply to stdout; refused is one line and exit 1', { skip: interopSkip(['nc', 'sha256sum']) }, async () => {
+test('synack connect: stdin to a kernel nc, half-close on end of input, the reply to stdout; refused is one line and exit 1', { skip: interopSkip(['nc', 'ss', 'sha256sum']) }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'synack-connect-'));
   try {
     const data = join(dir, 'data.bin');
@@ -164,7 +164,7 @@ test('synack connect: stdin to a kernel nc, half-close on end of input, the repl
       // answers after reading everything (-N: its FIN after the reply).
       const script = [
         `(printf 'thanks\\n' | nc -N -l 5000 > '${got}') &`,
-        'sleep 0.3',
+        "until ss -Htln 'sport = :5000' | grep -q .; do sleep 0.05; done",
         `${process.execPath} ${CLI} connect --dev sk4 10.77.0.1 5000 < '${data}' > '${out}'`,
         'echo "connect exit $?"',
         'wait',
@@ -175,7 +175,7 @@ test('synack connect: stdin to a kernel nc, half-close on end of input, the repl
       assert.equal(readFileSync(out, 'utf8'), 'thanks\n', "the kernel's reply on standard output");
 
       // IPv6, and input that ends at once: the FIN goes first, the reply still arrives.
-      const v6 = [`(printf 'hello6\\n' | nc -6 -N -l 5001 > /dev/null) &`, 'sleep 0.3', `${process.execPath} ${CLI} connect --dev sk5 fd77::1 5001 < /dev/null`, 'wait'].join('\n');
+      const v6 = [`(printf 'hello6\\n' | nc -6 -N -l 5001 > /dev/null) &`, "until ss -Htln 'sport = :5001' | grep -q .; do sleep 0.05; done", `${process.execPath} ${CLI} connect --dev sk5 fd77::1 5001 < /dev/null`, 'wait'].join('\n');
       const r6 = await ns.run(['sh', '-c', v6], { timeoutMs: 60_000 });
       assert.equal(r6.stdout, 'hello6\n', r6.stderr);
 
