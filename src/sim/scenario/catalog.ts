@@ -9,7 +9,7 @@ import type { ProfileName, TcpConfig } from '../../tcp/config.js';
 import { parseAddress } from '../../stack/addr.js';
 import { flagText, isPureAck, segmentsOf, type SeenSegment } from './segments.js';
 import type { Side } from './timeline.js';
-import { ADDRESS, World, type WorldOptions } from './world.js';
+import { ADDRESS, World, type Conn, type WorldOptions } from './world.js';
 
 const S = 1_000_000;
 const PORT = 9000;
@@ -35,6 +35,12 @@ const enc = new TextEncoder();
 /** Seconds, without trailing zeros: 1.5, 63, 0.23. */
 export function secs(us: number): string {
   return String(Math.round(us / 1000) / 1000);
+}
+
+/** B listens on PORT and A connects to it: the opening of most scenarios. Returns A's side. */
+function clientOf(w: World): Conn {
+  w.listen('B', PORT);
+  return w.connect('A', PORT);
 }
 
 function judge(checks: [boolean, string][], good: string): Outcome {
@@ -84,8 +90,7 @@ const handshake: Scenario = {
   name: 'handshake',
   title: 'the three-way handshake, a request and its answer',
   play(w) {
-    w.listen('B', PORT);
-    const a = w.connect('A', PORT);
+    const a = clientOf(w);
     w.at(100_000, () => a.ep.send(enc.encode('hello')));
     w.runUntil(S);
     const b = w.accepted.B[0];
@@ -105,8 +110,7 @@ const dataOnThirdAck: Scenario = {
   name: 'data-on-third-ack',
   title: 'data queued before the handshake completes rides on the third segment',
   play(w) {
-    w.listen('B', PORT);
-    const a = w.connect('A', PORT);
+    const a = clientOf(w);
     a.ep.send(enc.encode('GET / HTTP/1.0\r\n\r\n'));
     w.runUntil(S);
     const third = segmentsOf(w.timeline)[2];
@@ -201,8 +205,7 @@ function lostThirdAck(ending: 'data' | 'timeout'): Scenario {
         ? 'the third ACK is lost; the client data that carries an ACK completes the handshake'
         : 'every ACK from the client is lost: SYN-ACK retries, the half-open connection is dropped, and late data draws a RST',
     play(w) {
-      w.listen('B', PORT);
-      const a = w.connect('A', PORT);
+      const a = clientOf(w);
       if (ending === 'data') {
         // Only the handshake's ACK is lost; 300 ms later the client sends data.
         w.pair.ab.drop(2);
@@ -278,8 +281,7 @@ const rtoBackoff: Scenario = {
   name: 'rto-backoff',
   title: 'the peer goes silent mid-transfer: the retransmission timer backs off, then gives up',
   play(w) {
-    w.listen('B', PORT);
-    const a = w.connect('A', PORT);
+    const a = clientOf(w);
     w.at(S, () => w.crash('B'));
     w.at(2 * S, () => a.ep.send(enc.encode('are you there?')));
     w.runUntil(3000 * S);
@@ -302,8 +304,7 @@ const zeroWindow: Scenario = {
   title: 'the receiver stops reading: its window closes, the sender probes with the persist timer',
   world: { tcp: { rcvBuf: 4096, sndBuf: 65536 } },
   play(w) {
-    w.listen('B', PORT);
-    const a = w.connect('A', PORT);
+    const a = clientOf(w);
     w.runUntil(100_000);
     const b = w.accepted.B[0]!;
     b.paused = true;
@@ -337,8 +338,7 @@ function keepalive(variant: 'alive' | 'crashed' | 'rebooted'): Scenario {
           ? 'keepalive finds a crashed peer: 9 unanswered probes 75 s apart, then ETIMEDOUT'
           : 'keepalive finds a rebooted peer: the probe draws a RST, ECONNRESET',
     play(w) {
-      w.listen('B', PORT);
-      const a = w.connect('A', PORT);
+      const a = clientOf(w);
       w.runUntil(S);
       a.ep.setKeepAlive(true);
       const idle = w.config.keepaliveIdle;
@@ -383,8 +383,7 @@ const fourWayClose: Scenario = {
   name: 'four-way-close',
   title: 'the four-way close, and TIME_WAIT for 2MSL',
   play(w) {
-    w.listen('B', PORT);
-    const a = w.connect('A', PORT);
+    const a = clientOf(w);
     w.at(100_000, () => a.ep.close());
     w.at(300_000, () => w.accepted.B[0]!.ep.close());
     w.runUntil(2 * w.config.timeWait + 10 * S);
@@ -407,8 +406,7 @@ const simultaneousClose: Scenario = {
   name: 'simultaneous-close',
   title: 'both sides close at once (RFC 9293 Figure 13): CLOSING, then TIME_WAIT on both',
   play(w) {
-    w.listen('B', PORT);
-    const a = w.connect('A', PORT);
+    const a = clientOf(w);
     w.runUntil(100_000);
     a.ep.close();
     w.accepted.B[0]!.ep.close();
@@ -429,8 +427,7 @@ const halfClose: Scenario = {
   name: 'half-close',
   title: 'A shuts down its direction; B keeps sending until it is done',
   play(w) {
-    w.listen('B', PORT);
-    const a = w.connect('A', PORT);
+    const a = clientOf(w);
     w.at(100_000, () => {
       a.ep.send(enc.encode('request'));
       a.ep.shutdown();
@@ -455,8 +452,7 @@ const timeWait: Scenario = {
   name: 'time-wait',
   title: 'the last ACK is lost: B retransmits its FIN, A in TIME_WAIT acknowledges it again and restarts 2MSL',
   play(w) {
-    w.listen('B', PORT);
-    const a = w.connect('A', PORT);
+    const a = clientOf(w);
     w.at(100_000, () => a.ep.close());
     w.at(300_000, () => w.accepted.B[0]!.ep.close());
     // The ACK of B's FIN is A's 4th packet after the SYN: SYN, ACK, FIN, ACK.
@@ -486,8 +482,7 @@ const finWait2Timeout: Scenario = {
   name: 'fin-wait-2-timeout',
   title: 'A closes, B never does: A gives up on FIN_WAIT_2 after the FIN-WAIT-2 timeout',
   play(w) {
-    w.listen('B', PORT);
-    const a = w.connect('A', PORT);
+    const a = clientOf(w);
     w.at(100_000, () => a.ep.close());
     w.runUntil(w.config.finTimeout + 100 * S);
     const fw2 = w.timeline.states('A').find((s) => s.to === 'FIN_WAIT_2');
