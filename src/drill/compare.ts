@@ -390,49 +390,23 @@ export function liveOptionText(o: TcpOption): string {
   }
 }
 
+/** Option kinds (IANA) of the options both the wire layer and the script language name. */
+const KIND_NUMBER = { eol: 0, nop: 1, mss: 2, wscale: 3, sackOK: 4, sack: 5, timestamp: 8 } as const;
+
 function liveOptionKind(o: TcpOption): number {
-  switch (o.kind) {
-    case 'eol':
-      return 0;
-    case 'nop':
-      return 1;
-    case 'mss':
-      return 2;
-    case 'wscale':
-      return 3;
-    case 'sackOK':
-      return 4;
-    case 'sack':
-      return 5;
-    case 'timestamp':
-      return 8;
-    case 'unknown':
-      return o.type;
-  }
+  return o.kind === 'unknown' ? o.type : KIND_NUMBER[o.kind];
 }
 
 function scriptOptionKind(o: TcpOptionSpec): number {
   switch (o.kind) {
-    case 'eol':
-      return 0;
-    case 'nop':
-      return 1;
-    case 'mss':
-      return 2;
-    case 'wscale':
-      return 3;
-    case 'sackOK':
-      return 4;
-    case 'sack':
-      return 5;
-    case 'timestamp':
-      return 8;
     case 'md5':
       return 19;
     case 'fastOpen':
       return o.experimental ? 254 : 34;
     case 'accecn':
       return o.fields[0]!.name === 'e0b' ? 172 : 174;
+    default:
+      return KIND_NUMBER[o.kind];
   }
 }
 
