@@ -43,6 +43,7 @@ test('a kernel capture of TCP transfers between curl and synack prints the same 
         await new Promise((r) => setTimeout(r, 200));
         const said = await capture.stop();
         assert.match(said, /\b\d{3,} packets captured/, said);
+        assert.match(said, /\b0 packets dropped by kernel/, said);
         svc.close();
       } finally {
         stack.close();

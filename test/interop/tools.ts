@@ -122,8 +122,11 @@ export function waitForLine(stream: Readable, re: RegExp, timeoutMs: number, wha
 export function startCapture(ns: Netns, file: string, extra: readonly string[] = []): Promise<{ stop: () => Promise<string> }> {
   return new Promise((resolve, reject) => {
     // -U: write each packet as it comes; -Z root: keep the privileges to write
-    // into our private directory; --immediate-mode: no buffering in libpcap.
-    const child = ns.spawn(['tcpdump', '-i', ns.ifname, '-nn', '-U', '--immediate-mode', '-Z', 'root', ...extra, '-w', file], {
+    // into our private directory; --immediate-mode: no buffering in libpcap;
+    // -B 65536: a 64 MiB ring. With the default 2 MiB and a 256 KiB snapshot
+    // length the ring holds only a handful of frames, and a burst from the
+    // TUN is 'dropped by kernel' before tcpdump reads it.
+    const child = ns.spawn(['tcpdump', '-i', ns.ifname, '-nn', '-U', '--immediate-mode', '-B', '65536', '-Z', 'root', ...extra, '-w', file], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
