@@ -9,7 +9,7 @@
 import type { NetDevice } from '../link/device.js';
 import { TcpConnection, resetFor } from '../tcp/connection.js';
 import { LINUX_PROFILE, type TcpConfig } from '../tcp/config.js';
-import { seqLe } from '../tcp/seq.js';
+import { seqLe, seqLt } from '../tcp/seq.js';
 import { cookieSynAckWindow, COOKIE_PERIOD, SynCookies } from '../tcp/syncookie.js';
 import type { ConnEvent, FourTuple, IcmpSignal } from '../tcp/types.js';
 import { get16, get32 } from '../wire/bytes.js';
@@ -1186,10 +1186,11 @@ export class Stack implements TcpHost, UdpHost {
     if (proto === IPPROTO_TCP && upper.length >= 8 && signal !== undefined) {
       const ep = this.conns.get(tupleKey(qsrc, get16(upper, 0), qdst, get16(upper, 2)));
       if (ep === undefined) return this.drop('icmpUnmatched', packet);
-      // RFC 5927 §4.1: act only on errors about data in flight (SND.UNA ≤ SEG.SEQ ≤ SND.NXT),
-      // which an off-path attacker has to guess.
+      // RFC 5927 §4.1: act only on errors about data in flight (SND.UNA ≤ SEG.SEQ < SND.NXT),
+      // which an off-path attacker has to guess. SND.NXT here is the highest ever sent, not the
+      // value rewound for a retransmission: a segment sent before the rewind is still in flight.
       const seq = get32(upper, 4);
-      if (!seqLe(ep.conn.sndUna, seq) || !seqLe(seq, ep.conn.sndNxt)) return this.drop('icmpUnmatched', packet);
+      if (!seqLe(ep.conn.sndUna, seq) || !seqLt(seq, ep.conn.highData)) return this.drop('icmpUnmatched', packet);
       if (signal.kind === 'mtu') this.learnPmtu(qdst, signal.mtu);
       this.stats.icmpErrorsDelivered++;
       ep.conn.onIcmp(signal, this.clock.now());

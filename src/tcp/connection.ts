@@ -368,6 +368,10 @@ export class TcpConnection implements Connection {
   get sndNxt(): number {
     return this.sndNxtV;
   }
+  /** RFC 6675 HighData: one past the highest sequence number sent so far (SND.NXT before any rewind for retransmission). */
+  get highData(): number {
+    return this.sndMax;
+  }
   /** The peer's window in bytes (already scaled). */
   get sndWnd(): number {
     return this.sndWndV;

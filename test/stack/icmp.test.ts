@@ -105,6 +105,25 @@ test('ICMP errors quoting a sequence number outside the window, or an unknown co
   assert.equal(a.stats.icmpErrorsDelivered, 0);
 });
 
+test('an ICMP error quoting SND.NXT itself (no byte of it in flight) is ignored: RFC 5927 wants SND.UNA ≤ SEG.SEQ < SND.NXT', () => {
+  const { clock, a, link } = makePair();
+  answerWith(link.b, (p) => {
+    const q = p.slice();
+    // The SYN occupies ISS; quote ISS + 1, the first sequence number not yet sent.
+    const seq = (((q[24]! << 24) | (q[25]! << 16) | (q[26]! << 8) | q[27]!) + 1) >>> 0;
+    q[24] = seq >>> 24;
+    q[25] = (seq >>> 16) & 0xff;
+    q[26] = (seq >>> 8) & 0xff;
+    q[27] = seq & 0xff;
+    return icmp4({ kind: 'destUnreachable', code: 3, nextHopMtu: 0, original: q }, ip(B4), srcOf(p));
+  });
+  const ep = a.tcpConnect({ remoteAddr: ip(B4), remotePort: 80 });
+  clock.runFor(10_000);
+  assert.equal(ep.state, 'SYN_SENT');
+  assert.ok(a.stats.drops.icmpUnmatched >= 1);
+  assert.equal(a.stats.icmpErrorsDelivered, 0);
+});
+
 /**
  * a — R — b, with the R–b hop narrower than the a–R hop. R forwards IP
  * packets as they are and answers those too big for the next hop with
