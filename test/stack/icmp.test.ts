@@ -14,6 +14,7 @@ import { emitIpv6 } from '../../src/wire/ipv6.js';
 import { emitIcmp, icmpLength, IPPROTO_ICMP, type IcmpMessage } from '../../src/wire/icmp.js';
 import { emitIcmpv6, icmpv6Length, IPPROTO_ICMPV6, type Icmpv6Message } from '../../src/wire/icmpv6.js';
 import { icmp4UnreachableSignal, plateauBelow } from '../../src/stack/icmp-errors.js';
+import { get32, put32 } from '../../src/wire/bytes.js';
 
 const ip = (s: string): Uint8Array => parseAddress(s)!;
 const ROUTER4 = ip('10.0.0.254');
@@ -110,11 +111,7 @@ test('an ICMP error quoting SND.NXT itself (no byte of it in flight) is ignored:
   answerWith(link.b, (p) => {
     const q = p.slice();
     // The SYN occupies ISS; quote ISS + 1, the first sequence number not yet sent.
-    const seq = (((q[24]! << 24) | (q[25]! << 16) | (q[26]! << 8) | q[27]!) + 1) >>> 0;
-    q[24] = seq >>> 24;
-    q[25] = (seq >>> 16) & 0xff;
-    q[26] = (seq >>> 8) & 0xff;
-    q[27] = seq & 0xff;
+    put32(q, 24, (get32(q, 24) + 1) >>> 0);
     return icmp4({ kind: 'destUnreachable', code: 3, nextHopMtu: 0, original: q }, ip(B4), srcOf(p));
   });
   const ep = a.tcpConnect({ remoteAddr: ip(B4), remotePort: 80 });
