@@ -62,6 +62,8 @@ export interface TcpStats {
   /** Retransmission timer expiries. */
   timeouts: number;
   fastRetransmits: number;
+  /** ACKs after a timeout that echoed a timestamp from before it (no RTT sample taken; RFC 3522 §2). */
+  staleEchoes: number;
   dupAcksIn: number;
   /** RFC 5961 challenge ACKs sent. */
   challengeAcks: number;
@@ -117,6 +119,7 @@ export class TcpConnection implements Connection {
     retransmits: 0,
     timeouts: 0,
     fastRetransmits: 0,
+    staleEchoes: 0,
     dupAcksIn: 0,
     challengeAcks: 0,
     invalidAcksSuppressed: 0,
@@ -200,6 +203,8 @@ export class TcpConnection implements Connection {
   private nRtx = 0;
   private rttSeq: number | undefined;
   private rttStart = 0;
+  /** The TSval stamped on the last timeout retransmission, until an ACK echoes it or a later one (RFC 3522 §2). */
+  private rtoTsval: number | undefined;
   private softError: TcpErrorCode | undefined;
 
   // Persist timer.
@@ -916,7 +921,14 @@ export class TcpConnection implements Connection {
     // otherwise one timed segment at a time, never a retransmitted one (Karn).
     if (ts !== undefined && ts.ecr !== 0) {
       const ms = seqSub(this.tsNow(now), ts.ecr);
-      if (ms < 0x7fffffff) {
+      if (this.rtoTsval !== undefined && seqLt(ts.ecr, this.rtoTsval)) {
+        // The echo names a transmission from before the timeout: the receiver
+        // had the data and its ACKs were lost or late (the Eifel test of
+        // RFC 3522 §2). Its timestamp is as old as the last in-order segment
+        // (RFC 7323 §4.3), so the "RTT" would count the whole outage; skip it.
+        this.stats.staleEchoes++;
+      } else if (ms < 0x7fffffff) {
+        this.rtoTsval = undefined;
         this.rtoEst.sample(ms * 1000);
         sampled = true;
       }
@@ -1109,6 +1121,7 @@ export class TcpConnection implements Connection {
       this.recover = this.sndMax;
       // Go back N: resend from SND.UNA, the first segment even into a closed window.
       this.sndNxtV = this.sndUnaV;
+      if (this.tsOk) this.rtoTsval = this.tsNow(now);
       this.sendData(now, true);
     }
     this.rtxAt = this.at(now + this.rtoEst.rto);

@@ -139,3 +139,24 @@ test('RTO backoff doubles while the path is black, then the transfer completes i
   assert.ok(a.cwnd >= a.negotiated.mss);
   assert.equal(a.sndUna, DATA0 + data.length);
 });
+
+test('after a timeout, an ACK echoing a timestamp from before it gives no RTT sample (RFC 3522 §2, RFC 7323 §4.3)', () => {
+  const cfg = profile('linux');
+  const { net, a } = setup(cfg);
+  // B receives everything, but its ACKs are lost for 3 s: A times out and
+  // resends data B already holds. B's answer to the duplicate echoes
+  // TS.Recent, the timestamp of the last in-order segment, from before the
+  // outage; taken as an RTT sample it would measure the outage (~3 s).
+  const outageEnd = net.now + 3 * S;
+  net.fate = (s) => s.from === 'B' && net.now < outageEnd;
+  a.send(pattern(20_000, 3), net.now);
+  net.runFor(4 * S);
+  assert.equal(a.sndUna, DATA0 + 20_000, dump(net));
+  assert.ok(a.stats.timeouts >= 3, `timeouts ${a.stats.timeouts}`);
+  assert.ok(a.stats.staleEchoes >= 1, 'no stale echo was seen');
+  assert.ok(a.srtt !== undefined && a.srtt < 100 * MS, `srtt ${a.srtt}`);
+  // New data is timed afresh: the RTO is back at its 200 ms floor, not seconds.
+  a.send(pattern(5_000, 4), net.now);
+  net.runFor(1 * S);
+  assert.equal(a.rto, 200 * MS);
+});
