@@ -42,6 +42,8 @@ export const FREEBSD_PROFILE: Readonly<TcpConfig> = Object.freeze({
   nagle: true,
   // FreeBSD's default congestion control (net.inet.tcp.cc.algorithm).
   congestionControl: 'newreno',
+  // The default FreeBSD stack counts duplicate ACKs (RFC 6675), no RACK.
+  rack: false,
 });
 
 export { LINUX_PROFILE };

@@ -51,6 +51,13 @@ export interface TcpConfig {
   delayedAck: number;
   /** Nagle's algorithm on by default (RFC 896); setNoDelay turns it off per socket. */
   nagle: boolean;
+  /**
+   * RACK-TLP loss detection (RFC 8985) when SACK is negotiated: losses are
+   * found by time, reordering within a window is tolerated, and a tail loss
+   * probe replaces most timeouts (Linux's default). Off: RFC 6675's
+   * duplicate-ACK count. Default on.
+   */
+  rack?: boolean;
   /** Congestion control algorithm (default 'cubic', RFC 9438); settable per connection. */
   congestionControl?: CongestionControlName;
   /**
@@ -117,6 +124,7 @@ export const BSD_PROFILE: Readonly<TcpConfig> = Object.freeze({
   timestamps: false,
   optionLayout: 'freebsd',
   delayedAck: 200_000,
+  rack: false,
 });
 
 export type ProfileName = 'linux' | 'bsd';

@@ -30,6 +30,7 @@ import {
 } from './options.js';
 import { SendBuffer } from './send-buffer.js';
 import { SackScoreboard } from './sack-scoreboard.js';
+import { Rack, probeTimeout } from './rack.js';
 import { createCongestionControl, type CongestionControl, type CongestionControlName } from './cc/index.js';
 import { RecvBuffer } from './recv-buffer.js';
 import type { CookieRestored } from './syncookie.js';
@@ -64,6 +65,10 @@ export interface TcpStats {
   fastRetransmits: number;
   /** ACKs after a timeout that echoed a timestamp from before it (no RTT sample taken; RFC 3522 §2). */
   staleEchoes: number;
+  /** Tail loss probes sent (RFC 8985 §7). */
+  tailLossProbes: number;
+  /** ACKs with a D-SACK block (RFC 2883): something was received twice. */
+  dsacksIn: number;
   dupAcksIn: number;
   /** RFC 5961 challenge ACKs sent. */
   challengeAcks: number;
@@ -98,6 +103,8 @@ const RTO_FALLBACK = 3 * SECOND;
  * applies 500 ms to all of them, tcp_invalid_ratelimit).
  */
 const INVALID_ACK_INTERVAL = 500_000;
+/** Least probe timeout: on a LAN 2·SRTT is well below a peer's ACK scheduling (Linux keeps 10 ms too). */
+const TLP_MIN = 10_000;
 /** RFC 7323 §5.5: TS.Recent is invalid after 24 days of idleness. */
 const PAWS_IDLE = 24 * 24 * 3600 * SECOND;
 
@@ -120,6 +127,8 @@ export class TcpConnection implements Connection {
     timeouts: 0,
     fastRetransmits: 0,
     staleEchoes: 0,
+    tailLossProbes: 0,
+    dsacksIn: 0,
     dupAcksIn: 0,
     challengeAcks: 0,
     invalidAcksSuppressed: 0,
@@ -197,6 +206,9 @@ export class TcpConnection implements Connection {
   private dackAt = Infinity;
   /** TIME_WAIT expiry or the FIN_WAIT_2 timeout. */
   private closeAt = Infinity;
+  /** RACK's reordering timer (RFC 8985 §6.2 step 5) and the tail loss probe timer (§7.2). */
+  private rackAt = Infinity;
+  private tlpAt = Infinity;
 
   // Retransmission.
   private readonly rtoEst: RtoEstimator;
@@ -205,6 +217,18 @@ export class TcpConnection implements Connection {
   private rttStart = 0;
   /** The TSval stamped on the last timeout retransmission, until an ACK echoes it or a later one (RFC 3522 §2). */
   private rtoTsval: number | undefined;
+  /** RACK-TLP loss detection, when SACK is in use (RFC 8985). */
+  private rack: Rack | undefined;
+  /** The outstanding tail loss probe, [tlpStart, tlpEnd) (TLP.end_seq); none when tlpEnd is undefined. */
+  private tlpStart = 0;
+  private tlpEnd: number | undefined;
+  /** The probe resent old data rather than new. */
+  private tlpRetrans = false;
+  /** A D-SACK reported the probe: the tail it repeated had arrived (RFC 8985 §7.4.2). */
+  private tlpDsack = false;
+  /** SND.UNA and SND.MAX when the probe timer was last armed: it restarts when either moves. */
+  private tlpUna = 0;
+  private tlpMax = 0;
   private softError: TcpErrorCode | undefined;
 
   // Persist timer.
@@ -338,6 +362,7 @@ export class TcpConnection implements Connection {
     c.rcvWscale = c.wscaleOk ? c.ourWscale! : 0;
     c.sackOk = r.sackOk && c.cfg.sack;
     c.tsOk = r.tsOk && c.cfg.timestamps;
+    c.initSack();
     const ts = c.tsOk ? findTimestamp(seg.options) : undefined;
     if (ts !== undefined) {
       c.tsRecent = ts.val;
@@ -424,7 +449,7 @@ export class TcpConnection implements Connection {
 
   nextDeadline(): number {
     if (this.done) return Infinity;
-    return Math.min(this.rtxAt, this.persistAt, this.kaAt, this.dackAt, this.closeAt);
+    return Math.min(this.rtxAt, this.persistAt, this.kaAt, this.dackAt, this.closeAt, this.rackAt, this.tlpAt);
   }
 
   pollTransmit(): Segment | undefined {
@@ -454,10 +479,19 @@ export class TcpConnection implements Connection {
       this.terminate(now, undefined);
       return;
     }
+    if (this.tlpAt <= now) {
+      // First: a probe due with the RTO goes in its place (and restarts it).
+      this.tlpAt = Infinity;
+      this.tailLossProbe(now);
+    }
     if (this.rtxAt <= now) {
       this.rtxAt = Infinity;
       this.retransmitTimeout(now);
       if (this.done) return;
+    }
+    if (this.rackAt <= now) {
+      this.rackAt = Infinity;
+      this.rackDetect(now);
     }
     if (this.persistAt <= now) {
       this.persistAt = Infinity;
@@ -696,7 +730,7 @@ export class TcpConnection implements Connection {
     this.rcvMss = Math.max(1, Math.min(this.advMss, Math.max(peer.mss ?? this.defaultMss(), MIN_PEER_MSS)) - (this.tsOk ? TS_OPTION_SPACE : 0));
     this.cc.mss = this.sndMss;
     this.cwndV = this.cfg.initialWindowSegments * this.sndMss;
-    if (this.sackOk) this.board = new SackScoreboard();
+    this.initSack();
     if (this.tsOk && peer.ts !== undefined) {
       this.tsRecent = peer.ts.val;
       this.tsRecentAt = now;
@@ -861,11 +895,12 @@ export class TcpConnection implements Connection {
       return false;
     }
     this.persistProbes = 0;
-    if (this.board !== undefined) {
+    const blocks = this.board !== undefined ? findSack(seg.options) : undefined;
+    if (this.board !== undefined && blocks !== undefined) {
       // RFC 6675 §5: every ACK's SACK blocks update the scoreboard (D-SACK blocks below SND.UNA are ignored there).
-      const blocks = findSack(seg.options);
-      if (blocks !== undefined) this.board.update(blocks, seqMax(ack, this.sndUnaV), this.sndMax);
+      this.board.update(blocks, seqMax(ack, this.sndUnaV), this.sndMax);
     }
+    if (this.rack !== undefined && seqGe(ack, this.sndUnaV)) this.rackAck(ack, blocks, ts, now);
     const wnd = seg.window * 2 ** this.sndWscale;
     const isDup =
       ack === this.sndUnaV &&
@@ -875,6 +910,7 @@ export class TcpConnection implements Connection {
       seqLt(this.sndUnaV, this.sndMax);
     if (seqGt(ack, this.sndUnaV)) this.newAck(ack, ts, now);
     else if (isDup) this.dupAck(now);
+    if (this.rack !== undefined) this.rackDetect(now);
 
     // RFC 9293 §3.10.7.4: update the send window only from segments newer than the last update.
     const seq = seg.seq >>> 0;
@@ -958,6 +994,7 @@ export class TcpConnection implements Connection {
       if (seqGe(ack, this.recover)) {
         // RFC 6582 §3.2 step 3: full ACK, deflate the window.
         this.inRecovery = false;
+        this.rack?.onRecoveryEnd();
         this.cwndV = Math.max(Math.min(this.ssthreshV, seqSub(this.sndMax, this.sndUnaV) + this.sndMss), this.sndMss);
       } else if (this.board !== undefined) {
         // RFC 6675: a partial ACK needs nothing special; sackSend() fills the holes the pipe allows.
@@ -972,7 +1009,8 @@ export class TcpConnection implements Connection {
     }
     this.dupAcks = 0;
     // RFC 6675 §5: with SACK, loss is also found by the scoreboard after a new ACK.
-    if (!this.inRecovery && this.board !== undefined && seqLt(this.sndUnaV, this.sndMax) && this.board.isLost(this.sndUnaV, this.sndMss)) this.enterRecovery(now);
+    if (!this.inRecovery && this.board !== undefined && this.rack === undefined && seqLt(this.sndUnaV, this.sndMax) && this.board.isLost(this.sndUnaV, this.sndMss)) this.enterRecovery(now);
+    if (this.tlpEnd !== undefined && seqGe(ack, this.tlpEnd)) this.tlpEpisodeEnd(now);
 
     // RFC 6298 §5.2/§5.3.
     this.rtxAt = this.sndUnaV === this.sndMax ? Infinity : this.at(now + this.rtoEst.rto);
@@ -992,6 +1030,8 @@ export class TcpConnection implements Connection {
       return;
     }
     // RFC 5681 §3.2: the third duplicate ACK; RFC 6675 §5: or the scoreboard deems SND.UNA lost.
+    // With RACK (RFC 8985) time, not the count, decides: rackDetect() runs after every ACK.
+    if (this.rack !== undefined) return;
     if (this.dupAcks >= 3 || (this.board !== undefined && this.board.isLost(this.sndUnaV, this.sndMss))) this.enterRecovery(now);
   }
 
@@ -1004,6 +1044,11 @@ export class TcpConnection implements Connection {
     this.recover = this.sndMax;
     this.inRecovery = true;
     this.stats.fastRetransmits++;
+    if (this.rack !== undefined) {
+      // RFC 8985 §6.2 / RFC 6675 §5: the records RACK marked lost go out as the pipe allows (rackSend).
+      this.cwndV = this.ssthreshV;
+      return;
+    }
     this.highRxt = this.sndUnaV;
     this.retransmitHead(now);
     if (this.board !== undefined) {
@@ -1115,7 +1160,15 @@ export class TcpConnection implements Connection {
       this.cc.onTimeout(flight, now);
       // RFC 2018 §8 / RFC 6675 §5.1: the receiver may have dropped what it
       // SACKed; after a second timeout in a row, trust the scoreboard no more.
-      if (this.nRtx > 1) this.board?.clear();
+      if (this.nRtx > 1) {
+        this.board?.clear();
+        this.rack?.clearSacked();
+      }
+      // RFC 8985 §6.3: everything unSACKed goes again; no probe during timeout recovery.
+      this.rack?.clearLost();
+      this.tlpEnd = undefined;
+      this.tlpAt = Infinity;
+      this.rackAt = Infinity;
       this.inRecovery = false;
       this.dupAcks = 0;
       this.recover = this.sndMax;
@@ -1196,6 +1249,7 @@ export class TcpConnection implements Connection {
       // ACK, and so on forever.
       this.emit(this.sndMax, ACK, EMPTY, now);
     }
+    if (this.rack !== undefined) this.armTlp(now);
   }
 
   /** Send what the windows, Nagle and SWS avoidance allow; `force` sends one segment regardless. */
@@ -1269,6 +1323,10 @@ export class TcpConnection implements Connection {
    * names: first the lost holes above HighRxt (rule 1), then new data (rule 2).
    */
   private sackSend(now: number): void {
+    if (this.rack !== undefined) {
+      this.rackSend(now);
+      return;
+    }
     const board = this.board!;
     const sentEnd = this.finSent ? seqMin(this.sndMax, this.finSeq) : this.sndMax;
     for (let n = 0; n < 1024; n++) {
@@ -1316,6 +1374,130 @@ export class TcpConnection implements Connection {
     if (fin) this.finSent = true;
     if (this.rtxAt === Infinity) this.rtxAt = this.at(now + this.rtoEst.rto);
     return true;
+  }
+
+  // ------------------------------------------------------------ RACK-TLP
+
+  private initSack(): void {
+    if (!this.sackOk) return;
+    this.board = new SackScoreboard();
+    if (this.cfg.rack !== false) this.rack = new Rack();
+  }
+
+  /** Feed one acceptable ACK to RACK (RFC 8985 §6.2 steps 1–4). */
+  private rackAck(ack: number, blocks: readonly SackBlock[] | undefined, ts: { val: number; ecr: number } | undefined, now: number): void {
+    const rack = this.rack!;
+    // The send time the timestamp echo names, at its 1 ms resolution.
+    const echoedAt = ts !== undefined && ts.ecr !== 0 ? (Math.floor(now / 1000) - seqSub(this.tsNow(now), ts.ecr)) * 1000 : undefined;
+    rack.onAck(ack, blocks, now, echoedAt);
+    if (blocks === undefined || blocks.length === 0) return;
+    // RFC 2883 §4: a first block below the cumulative ACK, or inside the second, is a D-SACK.
+    const b0 = blocks[0]!;
+    const b1 = blocks[1];
+    const dsack = seqLe(b0.right >>> 0, ack) || (b1 !== undefined && seqGe(b0.left >>> 0, b1.left >>> 0) && seqLe(b0.right >>> 0, b1.right >>> 0));
+    if (!dsack) return;
+    this.stats.dsacksIn++;
+    rack.onDsack(ack, this.sndMax);
+    if (this.tlpEnd !== undefined && this.tlpRetrans && seqLt(b0.left >>> 0, this.tlpEnd) && seqGt(b0.right >>> 0, this.tlpStart)) this.tlpDsack = true;
+  }
+
+  /** RFC 8985 §6.2 step 5 and the reordering timer; losses start fast recovery. */
+  private rackDetect(now: number): void {
+    const rack = this.rack!;
+    if (this.sndUnaV === this.sndMax || !this.isSynchronized()) {
+      this.rackAt = Infinity;
+      return;
+    }
+    const r = rack.detectLoss(now, rack.reoWnd(this.inRecovery, this.rtoEst.srtt));
+    this.rackAt = r.timeout > 0 ? this.at(now + r.timeout) : Infinity;
+    if (r.lost > 0 && !this.inRecovery) this.enterRecovery(now);
+  }
+
+  /**
+   * RFC 6675 §5 step (C) with RACK's marks: while cwnd − pipe ≥ 1 SMSS,
+   * resend the first segment deemed lost, else send new data.
+   */
+  private rackSend(now: number): void {
+    const rack = this.rack!;
+    for (let n = 0; n < 1024; n++) {
+      if (this.cwndV - rack.pipe < this.sndMss) return;
+      const lost = rack.firstLost();
+      if (lost !== undefined) {
+        this.resendRange(lost.start, lost.end, now);
+        continue;
+      }
+      if (!this.sendNewInRecovery(now)) return;
+    }
+  }
+
+  /** Send [start, end) again: data from the send buffer, and the FIN if it lies at its end. */
+  private resendRange(start: number, end: number, now: number): void {
+    const sentEnd = this.finSent ? seqMin(this.sndMax, this.finSeq) : this.sndMax;
+    const dataEnd = seqAdd(this.bufSeq, this.sndBuf.length);
+    const stop = seqLt(end, sentEnd) ? end : sentEnd;
+    const len = seqLt(start, stop) ? Math.min(seqSub(stop, start), this.sndMss) : 0;
+    const fin = this.finSent && seqAdd(start, len) === this.finSeq && seqGt(end, this.finSeq);
+    this.stats.retransmits++;
+    this.stats.bytesOut += len;
+    this.rttSeq = undefined;
+    const payload = len > 0 ? this.sndBuf.copyOut(seqSub(start, this.bufSeq), len) : EMPTY;
+    this.emit(start, ACK | (len > 0 && seqAdd(start, len) === dataEnd ? PSH : 0) | (fin ? FIN : 0), payload, now);
+  }
+
+  /**
+   * RFC 8985 §7.2: (re)arm the probe timer after new data goes out or an
+   * ACK moves SND.UNA, outside recovery, one probe at a time.
+   */
+  private armTlp(now: number): void {
+    const open = this.st === 'ESTABLISHED' || this.st === 'CLOSE_WAIT' || this.st === 'FIN_WAIT_1' || this.st === 'CLOSING' || this.st === 'LAST_ACK';
+    if (!open || this.sndUnaV === this.sndMax || this.inRecovery || this.tlpEnd !== undefined || this.nRtx > 0) {
+      this.tlpAt = Infinity;
+      return;
+    }
+    if (this.tlpAt !== Infinity && this.tlpUna === this.sndUnaV && this.tlpMax === this.sndMax) return;
+    this.tlpUna = this.sndUnaV;
+    this.tlpMax = this.sndMax;
+    // Never later than the retransmission timer: then the probe goes in its
+    // place, and a lone lost segment costs no collapse of cwnd.
+    const at = this.at(now + Math.max(probeTimeout(this.rtoEst.srtt, seqSub(this.sndMax, this.sndUnaV), this.sndMss), TLP_MIN));
+    this.tlpAt = Math.min(at, this.rtxAt);
+  }
+
+  /** RFC 8985 §7.3: the probe, new data if the peer's window allows, else the last segment again. */
+  private tailLossProbe(now: number): void {
+    if (this.rack === undefined || this.tlpEnd !== undefined || this.inRecovery || this.sndUnaV === this.sndMax || this.nRtx > 0) return;
+    const before = this.sndMax;
+    const dataEnd = seqAdd(this.bufSeq, this.sndBuf.length);
+    const outstanding = seqSub(this.sndMax, this.sndUnaV);
+    if (this.sndNxtV === this.sndMax && seqLt(this.sndMax, dataEnd) && this.sndWndV > outstanding) this.sendData(now, true);
+    if (this.sndMax === before) {
+      const last = this.rack.last();
+      if (last === undefined) return;
+      this.resendRange(last.start, last.end, now);
+      this.tlpStart = last.start;
+      this.tlpRetrans = true;
+    } else {
+      this.tlpStart = before;
+      this.tlpRetrans = false;
+    }
+    this.stats.tailLossProbes++;
+    this.tlpEnd = this.sndMax;
+    this.tlpDsack = false;
+    this.rtxAt = this.at(now + this.rtoEst.rto);
+  }
+
+  /**
+   * RFC 8985 §7.4: the ACK covers the probe. A resent tail acknowledged
+   * without a D-SACK for it was really lost, and the probe repaired it:
+   * that loss still calls for the congestion response.
+   */
+  private tlpEpisodeEnd(now: number): void {
+    if (this.tlpRetrans && !this.tlpDsack && !this.inRecovery) {
+      // The ACK has emptied the flight; the window before the loss is what halves (as Linux does, from cwnd).
+      this.cc.onCongestion(this.cwndV, now);
+      this.cwndV = Math.min(this.cwndV, this.ssthreshV);
+    }
+    this.tlpEnd = undefined;
   }
 
   /** Resend the first unacknowledged segment (fast retransmit, NewReno partial ACK). */
@@ -1410,6 +1592,9 @@ export class TcpConnection implements Connection {
           this.sackOk && (this.rcvBuf.hasOutOfOrder || this.dsack !== undefined) ? this.sackBlocks() : undefined,
         );
       }
+    }
+    if (this.rack !== undefined && (flags & (SYN | RST)) === 0 && (payload.length > 0 || (flags & FIN) !== 0)) {
+      this.rack.onTransmit(seq, seqAdd(seq, payload.length + ((flags & FIN) !== 0 ? 1 : 0)), now);
     }
     const ack = (flags & ACK) !== 0 ? this.rcvNxtV : 0;
     if ((flags & ACK) !== 0) {

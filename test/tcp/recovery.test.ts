@@ -130,10 +130,14 @@ test('RTO backoff doubles while the path is black, then the transfer completes i
   const head = net.sent('A').filter((s) => isData(s) && s.seg.seq === DATA0);
   const times = head.map((s) => s.t);
   assert.ok(times.length >= 4, dump(net));
-  // 200 ms (the minimum RTO after a 20 ms RTT sample), then 400, 800, 1600 ms...
+  // First a tail loss probe after 2·SRTT = 40 ms (it resends the last
+  // segment and restarts the 200 ms RTO, RFC 8985 §7.3), so the head goes
+  // again at 240 ms; then 400, 800, 1600 ms... (RFC 6298 §5.5).
   const gaps = times.slice(1).map((t, i) => t - times[i]!);
-  assert.equal(gaps[0], 200 * MS);
-  for (let i = 1; i < gaps.length; i++) assert.equal(gaps[i], 2 * gaps[i - 1]!, `gaps ${gaps.join(',')}`);
+  assert.equal(gaps[0], 240 * MS, `gaps ${gaps.join(',')}`);
+  assert.equal(gaps[1], 400 * MS, `gaps ${gaps.join(',')}`);
+  for (let i = 2; i < gaps.length; i++) assert.equal(gaps[i], 2 * gaps[i - 1]!, `gaps ${gaps.join(',')}`);
+  assert.equal(a.stats.tailLossProbes, 1);
   assert.equal(a.stats.timeouts, gaps.length);
   // After the timeout cwnd restarted from one segment (RFC 5681 §3.1) and grew again by slow start.
   assert.ok(a.cwnd >= a.negotiated.mss);
