@@ -254,6 +254,8 @@ export class TcpConnection implements Connection {
   /** RFC 2883: the duplicate our next ACK reports first (D-SACK), or undefined. */
   private dsack: SackBlock | undefined;
   private inRecovery = false;
+  /** After a timeout with RACK: the segments deemed lost are resent as cwnd allows, until SND.UNA passes `recover` (RFC 8985 §6.3). */
+  private rtoRecovery = false;
   private recover: number;
 
   // ACK generation.
@@ -988,6 +990,7 @@ export class TcpConnection implements Connection {
     this.nRtx = 0;
 
     this.board?.advance(ack);
+    if (this.rtoRecovery && seqGe(ack, this.recover)) this.rtoRecovery = false;
 
     // Congestion control.
     if (this.inRecovery) {
@@ -1037,8 +1040,10 @@ export class TcpConnection implements Connection {
 
   /** Fast retransmit and the start of fast recovery (RFC 5681 §3.2, RFC 6582 §3.2, RFC 6675 §5 step 4). */
   private enterRecovery(now: number): void {
-    // RFC 6582 §3.2 step 2: not again for losses from the window already recovered.
-    if (!seqGt(this.sndUnaV, this.recover)) return;
+    // RFC 6582 §3.2 step 2: not again for losses from the window already
+    // recovered. RACK only asks once that window is acknowledged (SND.UNA at
+    // `recover` is enough: the losses it found lie beyond).
+    if (this.rack !== undefined ? seqLt(this.sndUnaV, this.recover) : !seqGt(this.sndUnaV, this.recover)) return;
     const flight = seqSub(this.sndMax, this.sndUnaV);
     this.cc.onCongestion(flight, now);
     this.recover = this.sndMax;
@@ -1164,18 +1169,25 @@ export class TcpConnection implements Connection {
         this.board?.clear();
         this.rack?.clearSacked();
       }
-      // RFC 8985 §6.3: everything unSACKed goes again; no probe during timeout recovery.
-      this.rack?.clearLost();
       this.tlpEnd = undefined;
       this.tlpAt = Infinity;
       this.rackAt = Infinity;
       this.inRecovery = false;
       this.dupAcks = 0;
       this.recover = this.sndMax;
-      // Go back N: resend from SND.UNA, the first segment even into a closed window.
-      this.sndNxtV = this.sndUnaV;
       if (this.tsOk) this.rtoTsval = this.tsNow(now);
-      this.sendData(now, true);
+      if (this.rack !== undefined && this.rack.records > 0) {
+        // RFC 8985 §6.3: every unSACKed segment is deemed lost and goes again
+        // as cwnd (one segment now, then slow start) allows; segments RACK
+        // finds lost meanwhile join them, with no further reduction.
+        this.rack.markAllLost();
+        this.rtoRecovery = true;
+        this.rackSend(now);
+      } else {
+        // Go back N: resend from SND.UNA, the first segment even into a closed window.
+        this.sndNxtV = this.sndUnaV;
+        this.sendData(now, true);
+      }
     }
     this.rtxAt = this.at(now + this.rtoEst.rto);
   }
@@ -1239,7 +1251,7 @@ export class TcpConnection implements Connection {
   private output(now: number): void {
     if (this.done) return;
     if (this.canSendData()) {
-      if (this.inRecovery && this.board !== undefined) this.sackSend(now);
+      if ((this.inRecovery || this.rtoRecovery) && this.board !== undefined) this.sackSend(now);
       else this.sendData(now, false);
     }
     if (this.ackNow && this.st !== 'SYN_SENT' && this.st !== 'CLOSED' && this.st !== 'LISTEN') {
@@ -1408,9 +1420,10 @@ export class TcpConnection implements Connection {
       this.rackAt = Infinity;
       return;
     }
-    const r = rack.detectLoss(now, rack.reoWnd(this.inRecovery, this.rtoEst.srtt));
+    const r = rack.detectLoss(now, rack.reoWnd(this.inRecovery || this.rtoRecovery, this.rtoEst.srtt));
     this.rackAt = r.timeout > 0 ? this.at(now + r.timeout) : Infinity;
-    if (r.lost > 0 && !this.inRecovery) this.enterRecovery(now);
+    // Also segments marked during a timeout recovery that ended with them still unrepaired.
+    if (rack.lostBytes > 0 && !this.inRecovery && !this.rtoRecovery) this.enterRecovery(now);
   }
 
   /**
@@ -1450,7 +1463,7 @@ export class TcpConnection implements Connection {
    */
   private armTlp(now: number): void {
     const open = this.st === 'ESTABLISHED' || this.st === 'CLOSE_WAIT' || this.st === 'FIN_WAIT_1' || this.st === 'CLOSING' || this.st === 'LAST_ACK';
-    if (!open || this.sndUnaV === this.sndMax || this.inRecovery || this.tlpEnd !== undefined || this.nRtx > 0) {
+    if (!open || this.sndUnaV === this.sndMax || this.inRecovery || this.rtoRecovery || this.tlpEnd !== undefined || this.nRtx > 0) {
       this.tlpAt = Infinity;
       return;
     }
@@ -1465,7 +1478,7 @@ export class TcpConnection implements Connection {
 
   /** RFC 8985 §7.3: the probe, new data if the peer's window allows, else the last segment again. */
   private tailLossProbe(now: number): void {
-    if (this.rack === undefined || this.tlpEnd !== undefined || this.inRecovery || this.sndUnaV === this.sndMax || this.nRtx > 0) return;
+    if (this.rack === undefined || this.tlpEnd !== undefined || this.inRecovery || this.rtoRecovery || this.sndUnaV === this.sndMax || this.nRtx > 0) return;
     const before = this.sndMax;
     const dataEnd = seqAdd(this.bufSeq, this.sndBuf.length);
     const outstanding = seqSub(this.sndMax, this.sndUnaV);

@@ -238,12 +238,17 @@ export class Rack {
     return { start: this.slot(this.n - 1, START), end: this.slot(this.n - 1, END) };
   }
 
-  /** After a timeout everything unSACKed goes again (RFC 8985 §6.3): no record stays marked. */
-  clearLost(): void {
-    if (this.lostBytesV === 0) return;
-    const rec = this.rec!;
-    for (let i = 0; i < this.n; i++) rec[this.at(i) + FLAGS] = rec[this.at(i) + FLAGS]! & ~LOST;
-    this.lostBytesV = 0;
+  /** RFC 8985 §6.3: after a timeout every unSACKed record is deemed lost. */
+  markAllLost(): void {
+    const rec = this.rec;
+    if (rec === undefined) return;
+    for (let i = 0; i < this.n; i++) {
+      const at = this.at(i);
+      const f = rec[at + FLAGS]!;
+      if ((f & (SACKED | LOST)) !== 0) continue;
+      rec[at + FLAGS] = f | LOST;
+      this.lostBytesV += this.len(at);
+    }
   }
 
   /** The receiver may have reneged (RFC 2018 §8): forget what it SACKed. */
