@@ -67,6 +67,8 @@ export interface TcpStats {
   staleEchoes: number;
   /** Tail loss probes sent (RFC 8985 §7). */
   tailLossProbes: number;
+  /** Recoveries undone as spurious: the originals had arrived (D-SACK, RFC 3708; timestamps, RFC 4015). */
+  spuriousRecoveries: number;
   /** ACKs with a D-SACK block (RFC 2883): something was received twice. */
   dsacksIn: number;
   dupAcksIn: number;
@@ -128,6 +130,7 @@ export class TcpConnection implements Connection {
     fastRetransmits: 0,
     staleEchoes: 0,
     tailLossProbes: 0,
+    spuriousRecoveries: 0,
     dsacksIn: 0,
     dupAcksIn: 0,
     challengeAcks: 0,
@@ -226,7 +229,18 @@ export class TcpConnection implements Connection {
   private tlpRetrans = false;
   /** A D-SACK reported the probe: the tail it repeated had arrived (RFC 8985 §7.4.2). */
   private tlpDsack = false;
-  /** SND.UNA and SND.MAX when the probe timer was last armed: it restarts when either moves. */
+  /**
+   * Undoing a reduction that proves spurious (RFC 3708, RFC 4015): the
+   * algorithm's way back, the retransmissions of the episode not yet
+   * reported as duplicates by D-SACK, the range in flight when it began,
+   * and the TSval then, for the Eifel test on the first ACK after it.
+   */
+  private undoFn: (() => void) | undefined;
+  private undoRetrans = 0;
+  private undoFrom = 0;
+  private undoTo = 0;
+  private undoTsval: number | undefined;
+  /** SND.MAX and SND.UNA when the probe timer was last armed: it restarts when either moves. */
   private tlpUna = 0;
   private tlpMax = 0;
   private softError: TcpErrorCode | undefined;
@@ -954,6 +968,13 @@ export class TcpConnection implements Connection {
   /** SND.UNA < SEG.ACK ≤ SND.NXT: new data (or our SYN/FIN) acknowledged. */
   private newAck(ack: number, ts: { val: number; ecr: number } | undefined, now: number): void {
     const synAcked = this.sndUnaV === this.issV;
+    if (this.undoTsval !== undefined && ts !== undefined && ts.ecr !== 0) {
+      // RFC 3522 §2 / RFC 4015: the first ACK to cover the resent head
+      // echoes the original's timestamp: the original had arrived.
+      const original = seqLt(ts.ecr, this.undoTsval);
+      this.undoTsval = undefined;
+      if (original) this.spurious();
+    }
     let sampled = false;
     // RTT: a timestamp echo names the transmission (RFC 7323 §4.1);
     // otherwise one timed segment at a time, never a retransmitted one (Karn).
@@ -1045,6 +1066,7 @@ export class TcpConnection implements Connection {
     // `recover` is enough: the losses it found lie beyond).
     if (this.rack !== undefined ? seqLt(this.sndUnaV, this.recover) : !seqGt(this.sndUnaV, this.recover)) return;
     const flight = seqSub(this.sndMax, this.sndUnaV);
+    if (this.rack !== undefined) this.beginUndo(now);
     this.cc.onCongestion(flight, now);
     this.recover = this.sndMax;
     this.inRecovery = true;
@@ -1162,6 +1184,8 @@ export class TcpConnection implements Connection {
     } else {
       // RFC 5681 §3.1 eq. 4: loss detected by the timer.
       const flight = seqSub(this.sndMax, this.sndUnaV);
+      // A timeout within a recovery keeps the undo point from before its first reduction.
+      if (this.rack !== undefined && !this.inRecovery && !this.rtoRecovery) this.beginUndo(now, true);
       this.cc.onTimeout(flight, now);
       // RFC 2018 §8 / RFC 6675 §5.1: the receiver may have dropped what it
       // SACKed; after a second timeout in a row, trust the scoreboard no more.
@@ -1396,6 +1420,30 @@ export class TcpConnection implements Connection {
     if (this.cfg.rack !== false) this.rack = new Rack();
   }
 
+  /** A reduction begins (fast recovery, or a timeout outside any): remember how to take it back. */
+  private beginUndo(now: number, timeout = false): void {
+    this.undoFn = this.cc.undoPoint();
+    this.undoRetrans = 0;
+    this.undoFrom = this.sndUnaV;
+    this.undoTo = this.sndMax;
+    // The Eifel test needs the resent segment to be the one at SND.UNA.
+    const head = timeout || this.rack?.firstLost()?.start === this.sndUnaV;
+    this.undoTsval = this.tsOk && head ? this.tsNow(now) : undefined;
+  }
+
+  /** The episode's retransmissions were not needed: restore the window and stop resending. */
+  private spurious(): void {
+    const undo = this.undoFn;
+    if (undo === undefined) return;
+    this.undoFn = undefined;
+    this.undoTsval = undefined;
+    undo();
+    this.stats.spuriousRecoveries++;
+    this.rack?.clearLost();
+    this.inRecovery = false;
+    this.rtoRecovery = false;
+  }
+
   /** Feed one acceptable ACK to RACK (RFC 8985 §6.2 steps 1–4). */
   private rackAck(ack: number, blocks: readonly SackBlock[] | undefined, ts: { val: number; ecr: number } | undefined, now: number): void {
     const rack = this.rack!;
@@ -1410,6 +1458,8 @@ export class TcpConnection implements Connection {
     if (!dsack) return;
     this.stats.dsacksIn++;
     rack.onDsack(ack, this.sndMax);
+    // RFC 3708: once every retransmission of the episode came back as a duplicate, none was needed.
+    if (this.undoFn !== undefined && this.undoRetrans > 0 && !seqLt(b0.left >>> 0, this.undoFrom) && seqLe(b0.right >>> 0, this.undoTo) && --this.undoRetrans === 0) this.spurious();
     if (this.tlpEnd !== undefined && this.tlpRetrans && seqLt(b0.left >>> 0, this.tlpEnd) && seqGt(b0.right >>> 0, this.tlpStart)) this.tlpDsack = true;
   }
 
@@ -1437,6 +1487,7 @@ export class TcpConnection implements Connection {
       const lost = rack.firstLost();
       if (lost !== undefined) {
         this.resendRange(lost.start, lost.end, now);
+        this.undoRetrans++;
         continue;
       }
       if (!this.sendNewInRecovery(now)) return;

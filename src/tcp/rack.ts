@@ -238,6 +238,14 @@ export class Rack {
     return { start: this.slot(this.n - 1, START), end: this.slot(this.n - 1, END) };
   }
 
+  /** The losses proved spurious: no record stays marked. */
+  clearLost(): void {
+    if (this.lostBytesV === 0) return;
+    const rec = this.rec!;
+    for (let i = 0; i < this.n; i++) rec[this.at(i) + FLAGS] = rec[this.at(i) + FLAGS]! & ~LOST;
+    this.lostBytesV = 0;
+  }
+
   /** RFC 8985 §6.3: after a timeout every unSACKed record is deemed lost. */
   markAllLost(): void {
     const rec = this.rec;

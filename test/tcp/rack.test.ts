@@ -186,3 +186,42 @@ test('RACK: after reordering is seen, a segment late by less than min_RTT/4 is n
   assert.equal(sendsOf(net, DATA0 + 30 * mss).length, 1, dump(net));
   assert.equal(a.stats.timeouts, 0);
 });
+
+test('undo: a fast retransmission proved needless restores cwnd, by timestamps (RFC 4015) or else by D-SACK (RFC 3708)', () => {
+  for (const timestamps of [true, false]) {
+    let peak = 0;
+    const run = (late: boolean): TcpConnection => {
+      const { net, a } = setup(profile('linux', { timestamps }));
+      const mss = a.negotiated.mss;
+      const late2 = DATA0 + 2 * mss;
+      let held = false;
+      let resent = false;
+      // Segment 2 of the first flight arrives 15 ms late: RACK, with no
+      // reordering seen yet, deems it lost and resends it.
+      net.fate = (s) => {
+        if (!isData(s)) return undefined;
+        if (s.seg.seq === late2 && held) resent = true;
+        // The largest window before the reduction.
+        if (!resent) peak = Math.max(peak, a.cwnd);
+        if (late && s.seg.seq === late2 && !held) {
+          held = true;
+          return { delay: 15 * MS };
+        }
+        return undefined;
+      };
+      a.send(pattern(30 * mss, 12), net.now);
+      net.runFor(2 * S);
+      assert.deepEqual(net.b.receivedBytes(), pattern(30 * mss, 12));
+      return a;
+    };
+    const clean = run(false);
+    const a = run(true);
+    assert.equal(a.stats.fastRetransmits, 1, `timestamps ${timestamps}`);
+    assert.equal(a.stats.retransmits, 1);
+    assert.equal(a.stats.spuriousRecoveries, 1, `timestamps ${timestamps}`);
+    // The reduction was taken back: ssthresh as if nothing happened, and cwnd
+    // no smaller than before it (a kept CUBIC reduction leaves about 70%).
+    assert.equal(a.ssthresh, clean.ssthresh, `timestamps ${timestamps}`);
+    assert.ok(a.cwnd >= peak, `cwnd ${a.cwnd}, ${peak} before the reduction (timestamps ${timestamps})`);
+  }
+});

@@ -102,5 +102,23 @@ export class Cubic implements CongestionControl {
     this.cwnd = this.mss;
     this.cwndSeg = 1;
   }
-}
 
+  undoPoint(): () => void {
+    const { cwnd, ssthresh, wMax, wLastMax, epochStart, k, wEst, cwndSeg } = this;
+    return () => {
+      // A spurious congestion event is undone by restoring the state before it (RFC 9438 §4.9).
+      if (this.cwnd > cwnd) {
+        this.cwndSeg = this.cwnd / this.mss;
+      } else {
+        this.cwnd = cwnd;
+        this.cwndSeg = cwndSeg;
+      }
+      this.ssthresh = Math.max(this.ssthresh, ssthresh);
+      this.wMax = wMax;
+      this.wLastMax = wLastMax;
+      this.epochStart = epochStart;
+      this.k = k;
+      this.wEst = wEst;
+    };
+  }
+}

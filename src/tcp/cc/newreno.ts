@@ -39,4 +39,13 @@ export class NewReno implements CongestionControl {
     this.onCongestion(flight);
     this.cwnd = this.mss;
   }
+
+  undoPoint(): () => void {
+    const { cwnd, ssthresh, caAcked } = this;
+    return () => {
+      this.cwnd = Math.max(this.cwnd, cwnd);
+      this.ssthresh = Math.max(this.ssthresh, ssthresh);
+      this.caAcked = caAcked;
+    };
+  }
 }

@@ -26,4 +26,10 @@ export interface CongestionControl {
   onCongestion(flight: number, now: number): void;
   /** The retransmission timer expired (RFC 5681 §3.1 eq. 4): ssthresh from `flight`, cwnd one segment. */
   onTimeout(flight: number, now: number): void;
+  /**
+   * Called before a reduction: returns a function that puts the state back
+   * as it was (cwnd no lower than it has grown since), for when the loss
+   * turns out spurious (RFC 3708 D-SACK detection, RFC 4015 Eifel response).
+   */
+  undoPoint(): () => void;
 }
