@@ -1442,6 +1442,8 @@ export class TcpConnection implements Connection {
     this.rack?.clearLost();
     this.inRecovery = false;
     this.rtoRecovery = false;
+    // Losses found from here on start a recovery of their own.
+    if (seqLt(this.sndUnaV, this.recover)) this.recover = this.sndUnaV;
   }
 
   /** Feed one acceptable ACK to RACK (RFC 8985 §6.2 steps 1–4). */

@@ -4,8 +4,7 @@
 // sends to synack; synack recovers its own. sha256sum judges the result.
 //
 // Sizes: kernel → synack SYNACK_INTEROP_MB (default 100); synack → kernel
-// SYNACK_INTEROP_LOSSY_TX_MB (default 16), because synack's own recovery
-// under 5% loss is still slow (see tools.ts, lossyTxMB).
+// SYNACK_INTEROP_LOSSY_TX_MB (default 100, see tools.ts, lossyTxMB).
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
