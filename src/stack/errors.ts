@@ -19,11 +19,14 @@ export type StackErrorCode =
   | 'EISCONN'
   | 'ECONNABORTED'
   | 'ECANCELED'
-  | 'EBADF';
+  | 'EBADF'
+  /** The stack's connection limit is reached (StackOptions.maxConnections). */
+  | 'ENOBUFS';
 
 /** Linux errno values; Node reports them negated (uv error codes). */
 const ERRNO: Record<StackErrorCode, number> = {
   EPIPE: 32,
+  ENOBUFS: 105,
   EINVAL: 22,
   EBADF: 9,
   EMSGSIZE: 90,
@@ -43,6 +46,7 @@ const ERRNO: Record<StackErrorCode, number> = {
 
 const DESCRIPTION: Record<StackErrorCode, string> = {
   EPIPE: 'broken pipe',
+  ENOBUFS: 'no buffer space available',
   EINVAL: 'invalid argument',
   EBADF: 'bad file descriptor',
   EMSGSIZE: 'message too long',

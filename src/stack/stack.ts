@@ -137,6 +137,17 @@ export interface StackOptions {
   icmpRateLimit?: IcmpRateLimit | false;
   /** Most half-open (SYN_RECEIVED) connections per listener (default 256). */
   maxSynQueue?: number;
+  /**
+   * Most TCP connections in any state but CLOSED (default 262,144). At the
+   * limit connect() fails with ENOBUFS and SYNs are answered with cookies
+   * (when on) or dropped.
+   */
+  maxConnections?: number;
+  /**
+   * Most connections in TIME_WAIT (default 65,536). One more is closed at
+   * once instead of waiting 2·MSL, as Linux does past tcp_max_tw_buckets.
+   */
+  maxTimeWait?: number;
   /** Initial sequence numbers (default: RFC 6528 with a keyed hash of the 4-tuple). */
   isn?: (tuple: FourTuple, now: number) => number;
 }
@@ -226,6 +237,8 @@ export class Stack implements TcpHost, UdpHost {
   /** Connections per local port (a listen on port 0 picks one nobody uses). */
   private readonly localPortUse = new Map<number, number>();
   private readonly maxSynQueue: number;
+  private readonly maxConnections: number;
+  private readonly maxTimeWait: number;
   private readonly heap = new TimerHeap<TcpEndpoint>();
   private timer: TimerHandle | null = null;
   private timerAt = Infinity;
@@ -257,6 +270,8 @@ export class Stack implements TcpHost, UdpHost {
     this.tcpConfig = { ...(opts.tcp ?? LINUX_PROFILE) };
     this.ttl = opts.ttl ?? 64;
     this.maxSynQueue = opts.maxSynQueue ?? 256;
+    this.maxConnections = opts.maxConnections ?? 262_144;
+    this.maxTimeWait = opts.maxTimeWait ?? 65_536;
     this.ports = new PortAllocator(this.random, opts.ephemeralPorts ?? DEFAULT_EPHEMERAL_RANGE);
     this.isnKey = hashKeyFromBytes(randomBytes(this.random, 8));
     this.isnFn = opts.isn ?? ((t, now) => this.defaultIsn(t, now));
@@ -526,7 +541,9 @@ export class Stack implements TcpHost, UdpHost {
   private passiveOpen(l: TcpListener, mapped: boolean, src: Uint8Array, dst: Uint8Array, syn: Segment, packet: Uint8Array): void {
     if (l.acceptQueueFull) return this.drop('listenOverflow', packet);
     const mode = this.tcpConfig.synCookies;
-    if (mode === 'always' || (l.synQueue.size >= l.maxSynQueue && mode === 'on-overflow')) return this.sendCookie(l, src, dst, syn, packet);
+    const full = this.conns.size >= this.maxConnections;
+    if (mode === 'always' || ((full || l.synQueue.size >= l.maxSynQueue) && mode === 'on-overflow')) return this.sendCookie(l, src, dst, syn, packet);
+    if (full) return this.drop('connectionLimit', packet);
     if (l.synQueue.size >= l.maxSynQueue) return this.drop('listenOverflow', packet);
     const path = this.pathTo(src);
     if (path === undefined) return this.drop('noRoute', packet);
@@ -619,6 +636,11 @@ export class Stack implements TcpHost, UdpHost {
       this.drop('acceptQueueFull', packet);
       return true;
     }
+    if (this.conns.size >= this.maxConnections) {
+      // No room: the peer's retransmission may find some.
+      this.drop('connectionLimit', packet);
+      return true;
+    }
     const path = this.pathTo(src);
     if (path === undefined) {
       this.drop('noRoute', packet);
@@ -664,6 +686,7 @@ export class Stack implements TcpHost, UdpHost {
     if (isUnspecified(remote) || isMulticastOrBroadcast(remote)) throw new StackError('EINVAL', 'connect', remoteText, port);
     const path = this.pathTo(remote);
     if (path === undefined) throw new StackError('ENETUNREACH', 'connect', remoteText, port);
+    if (this.conns.size >= this.maxConnections) throw new StackError('ENOBUFS', 'connect', remoteText, port);
     let local = path.src;
     if (opts.localAddr !== undefined && !isUnspecified(opts.localAddr)) {
       let la = opts.localAddr;
@@ -830,6 +853,18 @@ export class Stack implements TcpHost, UdpHost {
         break;
       case 'error':
         this.stats.tcpErrors[ev.code] = (this.stats.tcpErrors[ev.code] ?? 0) + 1;
+        break;
+      case 'state':
+        if (ev.from === 'TIME_WAIT') this.stats.tcpTimeWait--;
+        if (ev.to === 'TIME_WAIT' && ++this.stats.tcpTimeWait > this.maxTimeWait) {
+          // No bucket left: forget the connection now (ABORT in TIME_WAIT
+          // sends nothing, RFC 9293 §3.10.5); its state event counts it out.
+          this.stats.tcpTimeWaitOverflow++;
+          ep.deliver(ev);
+          ep.conn.abort(this.clock.now());
+          ep.again = true;
+          return;
+        }
         break;
       case 'closed':
         ep.closed = true;

@@ -22,6 +22,8 @@ export type DropReason =
   | 'listenOverflow'
   /** The ACK completing a handshake while the accept queue is full (the peer will retry). */
   | 'acceptQueueFull'
+  /** A SYN (or a returning cookie) while the stack holds maxConnections connections. */
+  | 'connectionLimit'
   /** No route to the destination of an outgoing packet. */
   | 'noRoute'
   /** An outgoing packet larger than the interface MTU. */
@@ -43,6 +45,7 @@ export const DROP_REASONS: readonly DropReason[] = [
   'noPort',
   'listenOverflow',
   'acceptQueueFull',
+  'connectionLimit',
   'noRoute',
   'tooBig',
   'icmpUnmatched',
@@ -81,6 +84,9 @@ export interface StackStats {
   synCookiesSent: number;
   synCookiesValidated: number;
   synCookiesFailed: number;
+  /** Connections in TIME_WAIT now, and those closed at once on entering it because maxTimeWait were already there (Linux's tcp_max_tw_buckets overflow). */
+  tcpTimeWait: number;
+  tcpTimeWaitOverflow: number;
   /** Packets dropped, by reason. */
   drops: Record<DropReason, number>;
   /** Malformed packets by the layer that refused them. */
@@ -111,6 +117,8 @@ export function newStats(): StackStats {
     synCookiesSent: 0,
     synCookiesValidated: 0,
     synCookiesFailed: 0,
+    tcpTimeWait: 0,
+    tcpTimeWaitOverflow: 0,
     drops,
     malformed: { ipv4: 0, ipv6: 0, tcp: 0, udp: 0, icmp: 0, icmpv6: 0 },
   };

@@ -44,6 +44,11 @@ export interface TcpConfig {
   windowScaling: boolean;
   /** Order of the options on a SYN (linux: mss,sackOK,TS,nop,wscale). */
   optionLayout: OptionLayout;
+  /**
+   * Most out-of-order ranges a connection holds for reassembly (default
+   * 1024); a segment that would start one more is dropped and counted.
+   */
+  maxOutOfOrder?: number;
   /** Receive and send buffer sizes in bytes. */
   rcvBuf: number;
   sndBuf: number;

@@ -77,6 +77,8 @@ export interface TcpStats {
   /** Answers to unacceptable segments left out by the rate limit (one per 500 ms). */
   invalidAcksSuppressed: number;
   outOfOrderIn: number;
+  /** Out-of-order segments dropped because the connection held maxOutOfOrder ranges. */
+  outOfOrderDropped: number;
   /** Segments dropped by PAWS (RFC 7323 §5). */
   pawsDrops: number;
   resetsIn: number;
@@ -136,6 +138,7 @@ export class TcpConnection implements Connection {
     challengeAcks: 0,
     invalidAcksSuppressed: 0,
     outOfOrderIn: 0,
+    outOfOrderDropped: 0,
     pawsDrops: 0,
     resetsIn: 0,
     resetsOut: 0,
@@ -312,7 +315,7 @@ export class TcpConnection implements Connection {
     this.rcvMss = Math.min(this.advMss, DEFAULT_MSS_IPV4);
     this.tsOffset = o.tsOffset !== undefined ? o.tsOffset >>> 0 : mix32(this.issV);
     this.sndBuf = new SendBuffer(this.cfg.sndBuf);
-    this.rcvBuf = new RecvBuffer(this.cfg.rcvBuf);
+    this.rcvBuf = new RecvBuffer(this.cfg.rcvBuf, this.cfg.maxOutOfOrder);
     this.rtoEst = new RtoEstimator(this.cfg);
     this.cc = createCongestionControl(this.cfg.congestionControl ?? 'cubic', this.sndMss, this.cfg.initialWindowSegments * this.sndMss);
     this.kaIdle = this.cfg.keepaliveIdle;
@@ -1105,7 +1108,9 @@ export class TcpConnection implements Connection {
     }
     const off = seqSub(seq, this.rcvNxtV);
     const hadHoles = this.rcvBuf.hasOutOfOrder;
+    const dropsBefore = this.rcvBuf.outOfOrderDropped;
     const advanced = this.rcvBuf.write(off, payload);
+    if (this.rcvBuf.outOfOrderDropped !== dropsBefore) this.stats.outOfOrderDropped++;
     this.rcvMss = Math.max(this.rcvMss, Math.min(payload.length, this.advMss));
     if (off > 0) {
       // Out of order: an immediate duplicate ACK (RFC 5681 §4.2), with SACK.

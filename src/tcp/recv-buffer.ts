@@ -9,6 +9,8 @@
 
 /** First ring size: small, so that an idle or chatty connection holds little. */
 const INITIAL_SIZE = 1024;
+/** Default most out-of-order ranges held (FreeBSD's reassembly queue allows 100 segments; this is looser). */
+export const DEFAULT_MAX_RANGES = 1024;
 
 /** An out-of-order range held in the reassembly area, as stream offsets [start, end). */
 export interface Range {
@@ -25,10 +27,16 @@ export class RecvBuffer {
   private inOrderEnd = 0;
   /** Out-of-order ranges beyond inOrderEnd, sorted, disjoint, not touching. */
   private readonly ranges: Range[] = [];
+  /** Most out-of-order ranges held: a segment that would start one more is dropped. */
+  readonly maxRanges: number;
+  /** Out-of-order segments dropped because maxRanges were held. */
+  outOfOrderDropped = 0;
 
-  constructor(capacity: number) {
+  constructor(capacity: number, maxRanges = DEFAULT_MAX_RANGES) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`receive buffer capacity must be a positive integer, got ${capacity}`);
+    if (!Number.isInteger(maxRanges) || maxRanges < 1) throw new RangeError(`most out-of-order ranges must be a positive integer, got ${maxRanges}`);
     this.capacity = capacity;
+    this.maxRanges = maxRanges;
     this.ring = new Uint8Array(0);
   }
 
@@ -67,6 +75,12 @@ export class RecvBuffer {
     const start = this.inOrderEnd + offset;
     const end = Math.min(start + data.length, limit);
     if (end <= start) return 0;
+    if (start > this.inOrderEnd && this.ranges.length >= this.maxRanges && !this.touchesRange(start, end)) {
+      // Each range costs a record and time to merge: a peer sending tiny
+      // segments with holes between them gets no more than maxRanges.
+      this.outOfOrderDropped++;
+      return 0;
+    }
     this.reserve(end - this.readPos);
     this.copyIn(start, data.subarray(0, end - start));
     this.addRange(start, end);
@@ -98,6 +112,15 @@ export class RecvBuffer {
     const first = Math.min(data.length, size - s);
     this.ring.set(data.subarray(0, first), s);
     if (first < data.length) this.ring.set(data.subarray(first), 0);
+  }
+
+  /** Would [start, end) merge with a range already held? */
+  private touchesRange(start: number, end: number): boolean {
+    for (const r of this.ranges) {
+      if (r.start > end) return false;
+      if (r.end >= start) return true;
+    }
+    return false;
   }
 
   private addRange(start: number, end: number): void {
