@@ -194,6 +194,8 @@ export class TcpConnection implements Connection {
   private readonly rcvBuf: RecvBuffer;
   private rcvMss: number;
   private lastOooSeq = 0;
+  /** Segments whose blocks went first in recent SACK options, most recent first (RFC 2018 §4). */
+  private sackRecent: number[] = [];
   private writeBlocked = false;
 
   // FIN bookkeeping.
@@ -834,16 +836,19 @@ export class TcpConnection implements Connection {
       this.ackNow = true;
     }
 
-    // RFC 7323 §4.3: TS.Recent follows the segment that the last ACK covered.
-    if (ts !== undefined && seqLe(seg.seq, this.lastAckSent) && seqGe(ts.val, this.tsRecent)) {
-      this.tsRecent = ts.val;
-      this.tsRecentAt = now;
-    }
-
     // Fifth: ACK.
     if ((flags & ACK) === 0) return;
     if (!this.processAck(seg, ts, now)) return;
     if (this.done) return;
+
+    // RFC 7323 §4.3: TS.Recent follows the segment that the last ACK
+    // covered, once the segment is known to be acceptable, its ACK included
+    // (one dropped for an ACK beyond SND.NXT must not move it, or PAWS
+    // would then drop the peer's valid segments).
+    if (ts !== undefined && seqLe(seg.seq, this.lastAckSent) && seqGe(ts.val, this.tsRecent)) {
+      this.tsRecent = ts.val;
+      this.tsRecentAt = now;
+    }
 
     // Seventh: segment text.
     if (!this.processText(segSeq, payload, now)) return;
@@ -1108,6 +1113,18 @@ export class TcpConnection implements Connection {
     }
     const off = seqSub(seq, this.rcvNxtV);
     const hadHoles = this.rcvBuf.hasOutOfOrder;
+    if (hadHoles && this.sackOk && this.dsack === undefined) {
+      // RFC 2883 §4: bytes already held out of order arrived again; the
+      // first such range is reported in a D-SACK block.
+      for (const r of this.rcvBuf.outOfOrder()) {
+        const l = Math.max(r.start, off);
+        const e = Math.min(r.end, off + payload.length);
+        if (l < e) {
+          this.dsack = { left: seqAdd(this.rcvNxtV, l), right: seqAdd(this.rcvNxtV, e) };
+          break;
+        }
+      }
+    }
     const dropsBefore = this.rcvBuf.outOfOrderDropped;
     const advanced = this.rcvBuf.write(off, payload);
     if (this.rcvBuf.outOfOrderDropped !== dropsBefore) this.stats.outOfOrderDropped++;
@@ -1717,11 +1734,29 @@ export class TcpConnection implements Connection {
   }
 
   /** RFC 2018 §4: the block holding the latest out-of-order segment first. */
+  /**
+   * RFC 2018 §4: the first block holds the segment that triggered the ACK;
+   * the others repeat the most recently reported first blocks, most recent
+   * first, then whatever else is held. A D-SACK block goes before them all,
+   * once (RFC 2883 §4).
+   */
   private sackBlocks(): SackBlock[] {
-    const blocks = this.rcvBuf.outOfOrder().map((r) => ({ left: seqAdd(this.rcvNxtV, r.start), right: seqAdd(this.rcvNxtV, r.end) }));
-    const i = blocks.findIndex((b) => seqInWindow(this.lastOooSeq, b.left, seqSub(b.right, b.left)));
-    if (i > 0) blocks.unshift(blocks.splice(i, 1)[0]!);
-    // RFC 2883 §4: a D-SACK block goes first, once.
+    const ranges = this.rcvBuf.outOfOrder().map((r) => ({ left: seqAdd(this.rcvNxtV, r.start), right: seqAdd(this.rcvNxtV, r.end) }));
+    const blocks: SackBlock[] = [];
+    const taken = new Array<boolean>(ranges.length).fill(false);
+    const pick = (seq: number): void => {
+      const i = ranges.findIndex((b) => seqInWindow(seq, b.left, seqSub(b.right, b.left)));
+      if (i >= 0 && !taken[i]) {
+        taken[i] = true;
+        blocks.push(ranges[i]!);
+      }
+    };
+    pick(this.lastOooSeq);
+    for (const seq of this.sackRecent) pick(seq);
+    for (let i = 0; i < ranges.length; i++) if (!taken[i]) blocks.push(ranges[i]!);
+    // Remember this option's first block; forget segments now below RCV.NXT.
+    const first = this.lastOooSeq;
+    this.sackRecent = [first, ...this.sackRecent.filter((q) => q !== first && seqGe(q, this.rcvNxtV))].slice(0, 4);
     if (this.dsack !== undefined) blocks.unshift(this.dsack);
     return blocks.slice(0, maxSackBlocks(this.tsOk));
   }
