@@ -42,8 +42,10 @@ export const FREEBSD_PROFILE: Readonly<TcpConfig> = Object.freeze({
   nagle: true,
   // FreeBSD's default congestion control (net.inet.tcp.cc.algorithm).
   congestionControl: 'newreno',
-  // The default FreeBSD stack counts duplicate ACKs (RFC 6675), no RACK.
+  // The default FreeBSD stack counts duplicate ACKs (RFC 6675), no RACK,
+  // and delays ACKs from the start (no quick-ACK mode).
   rack: false,
+  quickAck: false,
 });
 
 export { LINUX_PROFILE };

@@ -54,6 +54,12 @@ export interface TcpConfig {
   sndBuf: number;
   /** Delayed ACK timeout (0 disables delayed ACKs). */
   delayedAck: number;
+  /**
+   * Quick-ACK mode (Linux): the first ACKs of the data, and after an idle
+   * spell, go at once rather than delayed, unless the exchange is
+   * interactive. Default on; the bsd and freebsd profiles leave it off.
+   */
+  quickAck?: boolean;
   /** Nagle's algorithm on by default (RFC 896); setNoDelay turns it off per socket. */
   nagle: boolean;
   /**
@@ -130,6 +136,7 @@ export const BSD_PROFILE: Readonly<TcpConfig> = Object.freeze({
   optionLayout: 'freebsd',
   delayedAck: 200_000,
   rack: false,
+  quickAck: false,
 });
 
 export type ProfileName = 'linux' | 'bsd';

@@ -281,6 +281,16 @@ export class TcpConnection implements Connection {
   private ackNow = false;
   private lastInvalidAck = -Infinity;
   private unackedBytes = 0;
+  /**
+   * Quick-ACK mode, as Linux runs it at the start of the data and after an
+   * idle spell: the next `quickAcks` ACKs go at once instead of being
+   * delayed, unless the exchange is interactive (`pingpong`: we answered
+   * data within the delayed-ACK time, so ACKs ride on the replies).
+   */
+  private quickAcks = 0;
+  private pingpong = false;
+  /** When in-order data last arrived (-Infinity: never). */
+  private lastDataAt = -Infinity;
 
   // Keepalive (RFC 1122 §4.2.3.6).
   private keepAlive = false;
@@ -527,6 +537,8 @@ export class TcpConnection implements Connection {
     if (this.dackAt <= now) {
       this.dackAt = Infinity;
       this.ackNow = true;
+      // The reply the ACK waited for did not come: not interactive after all.
+      this.pingpong = false;
     }
     this.output(now);
   }
@@ -1144,9 +1156,18 @@ export class TcpConnection implements Connection {
     this.stats.bytesIn += advanced;
     this.evQ.push({ type: 'readable' });
     this.unackedBytes += advanced;
-    if (hadHoles || this.cfg.delayedAck === 0 || this.unackedBytes >= 2 * this.rcvMss) {
+    if (this.cfg.quickAck !== false && now - this.lastDataAt > this.rtoEst.rto) {
+      // The first data, or the first after an idle spell longer than the
+      // RTO: up to 16 ACKs at once (at most one per two segments the
+      // window holds, at least two), so the peer's slow start is not held
+      // back by delayed ACKs.
+      this.quickAcks = Math.max(this.quickAcks, Math.min(16, Math.max(2, Math.floor(this.rcvWndNow() / (2 * this.rcvMss)))));
+    }
+    this.lastDataAt = now;
+    if (hadHoles || this.cfg.delayedAck === 0 || this.unackedBytes >= 2 * this.rcvMss || (this.quickAcks > 0 && !this.pingpong)) {
       // Filling a hole is acknowledged at once; otherwise at least every
-      // second full-sized segment (RFC 5681 §4.2, RFC 1122 §4.2.3.2).
+      // second full-sized segment (RFC 5681 §4.2, RFC 1122 §4.2.3.2), and
+      // every one in quick-ACK mode.
       this.ackNow = true;
     } else if (this.dackAt === Infinity) {
       this.dackAt = this.at(now + this.cfg.delayedAck);
@@ -1685,6 +1706,11 @@ export class TcpConnection implements Connection {
       this.rack.onTransmit(seq, seqAdd(seq, payload.length + ((flags & FIN) !== 0 ? 1 : 0)), now);
     }
     const ack = (flags & ACK) !== 0 ? this.rcvNxtV : 0;
+    if ((flags & (SYN | RST)) === 0) {
+      if (this.quickAcks > 0 && (flags & ACK) !== 0) this.quickAcks--;
+      // Data sent within the delayed-ACK time of data received: interactive.
+      if (payload.length > 0 && now - this.lastDataAt < this.cfg.delayedAck) this.pingpong = true;
+    }
     if ((flags & ACK) !== 0) {
       this.dsack = undefined;
       this.lastAckSent = this.rcvNxtV;

@@ -122,12 +122,13 @@ test('data on the third segment is accepted and delivered', () => {
   assert.deepEqual(net.b.receivedBytes(), data);
   assert.equal(net.b.timeOf('established'), 5 * S + 30 * MS);
   assert.equal(net.b.timeOf('readable'), 5 * S + 30 * MS);
-  // Reading the data lets B's window grow past the unscaled 65535 of its
-  // SYN-ACK to its whole buffer, which it announces at once.
+  // B acknowledges at once (quick-ACK mode at the start of the data), and
+  // its window grows past the unscaled 65535 of its SYN-ACK to its whole
+  // buffer less the 300 bytes not yet read (128 KiB − 300, scaled by 4).
   const bAck = net.log[3]!;
   assert.equal(bAck.from, 'B');
   assert.equal(bAck.seg.ack, 1301);
-  assert.equal(bAck.seg.window, 32768);
+  assert.equal(bAck.seg.window, (131072 - 300) >> 2);
   assert.equal(bAck.t, 5 * S + 30 * MS);
 });
 

@@ -214,7 +214,8 @@ test('keepalive waits while data is outstanding and is off by default', () => {
 });
 
 test('delayed ACK: one small segment is acknowledged after 40 ms, two full-sized ones at once', () => {
-  const { net, a } = established();
+  // Quick-ACK mode off: the delayed ACK from the first segment (quick-ack.test.ts covers the mode).
+  const { net, a } = established({ ...linux, quickAck: false });
   a.send(pattern(100), net.now);
   net.run(2 * S); // lets B open its window past the SYN-ACK's 65535
   let n0 = net.log.length;
@@ -241,7 +242,8 @@ test('delayed ACK: one small segment is acknowledged after 40 ms, two full-sized
 });
 
 test('Nagle holds a second small segment until the ACK; setNoDelay sends at once', () => {
-  const { net, a } = established();
+  // Quick-ACK mode off: the delayed ACK from the first segment (quick-ack.test.ts covers the mode).
+  const { net, a } = established({ ...linux, quickAck: false });
   a.send(pattern(100), net.now);
   net.run(2 * S);
   let n0 = net.log.length;
@@ -297,8 +299,9 @@ test('fast retransmit on the third duplicate ACK, with SACK blocks in the duplic
 });
 
 test('RTO: go back to SND.UNA with cwnd = 1 segment, then slow start again', () => {
-  // Without RACK-TLP: a tail loss probe would repair this loss before the timeout (see recovery.test.ts).
-  const { net, a } = established({ ...linux, rack: false });
+  // Without RACK-TLP: a tail loss probe would repair this loss before the
+  // timeout (see recovery.test.ts); without quick-ACK, B delays its ACKs.
+  const { net, a } = established({ ...linux, rack: false, quickAck: false });
   a.send(pattern(100), net.now);
   net.run(2 * S);
   // Lose the whole first flight once.
