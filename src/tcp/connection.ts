@@ -273,6 +273,14 @@ export class TcpConnection implements Connection {
   /** RFC 2883: the duplicate our next ACK reports first (D-SACK), or undefined. */
   private dsack: SackBlock | undefined;
   private inRecovery = false;
+  /**
+   * Proportional Rate Reduction (RFC 6937) during a RACK recovery: the
+   * flight when it began (RecoverFS), bytes the peer has received since
+   * (prr_delivered) and bytes sent since (prr_out).
+   */
+  private recoverFs = 0;
+  private prrDelivered = 0;
+  private prrOut = 0;
   /** After a timeout with RACK: the segments deemed lost are resent as cwnd allows, until SND.UNA passes `recover` (RFC 8985 §6.3). */
   private rtoRecovery = false;
   private recover: number;
@@ -936,7 +944,11 @@ export class TcpConnection implements Connection {
       // RFC 6675 §5: every ACK's SACK blocks update the scoreboard (D-SACK blocks below SND.UNA are ignored there).
       this.board.update(blocks, seqMax(ack, this.sndUnaV), this.sndMax);
     }
-    if (this.rack !== undefined && seqGe(ack, this.sndUnaV)) this.rackAck(ack, blocks, ts, now);
+    // RFC 6937 DeliveredData: the change in SND.UNA plus the change in SACKed bytes.
+    const deliveredBase = this.rack !== undefined ? this.sndUnaV + this.rack.sackedBytes : 0;
+    const unaBefore = this.sndUnaV;
+    // An ACK below SND.UNA (reordered on the way) still brings news in its SACK blocks.
+    if (this.rack !== undefined) this.rackAck(seqMax(ack, this.sndUnaV), blocks, ts, now);
     const wnd = seg.window * 2 ** this.sndWscale;
     const isDup =
       ack === this.sndUnaV &&
@@ -946,7 +958,10 @@ export class TcpConnection implements Connection {
       seqLt(this.sndUnaV, this.sndMax);
     if (seqGt(ack, this.sndUnaV)) this.newAck(ack, ts, now);
     else if (isDup) this.dupAck(now);
-    if (this.rack !== undefined) this.rackDetect(now);
+    if (this.rack !== undefined) {
+      const newlyLost = this.rackDetect(now);
+      if (this.inRecovery) this.prrAck(seqSub(this.sndUnaV + this.rack.sackedBytes, deliveredBase), this.sndUnaV !== unaBefore && newlyLost === 0);
+    }
 
     // RFC 9293 §3.10.7.4: update the send window only from segments newer than the last update.
     const seq = seg.seq >>> 0;
@@ -1036,10 +1051,12 @@ export class TcpConnection implements Connection {
     // Congestion control.
     if (this.inRecovery) {
       if (seqGe(ack, this.recover)) {
-        // RFC 6582 §3.2 step 3: full ACK, deflate the window.
+        // RFC 6582 §3.2 step 3: full ACK, deflate the window; with PRR
+        // (RFC 6937 §3) the window is ssthresh.
         this.inRecovery = false;
         this.rack?.onRecoveryEnd();
-        this.cwndV = Math.max(Math.min(this.ssthreshV, seqSub(this.sndMax, this.sndUnaV) + this.sndMss), this.sndMss);
+        if (this.rack !== undefined) this.cwndV = this.ssthreshV;
+        else this.cwndV = Math.max(Math.min(this.ssthreshV, seqSub(this.sndMax, this.sndUnaV) + this.sndMss), this.sndMss);
       } else if (this.board !== undefined) {
         // RFC 6675: a partial ACK needs nothing special; sackSend() fills the holes the pipe allows.
         this.highRxt = seqMax(this.highRxt, this.sndUnaV);
@@ -1092,8 +1109,13 @@ export class TcpConnection implements Connection {
     this.inRecovery = true;
     this.stats.fastRetransmits++;
     if (this.rack !== undefined) {
-      // RFC 8985 §6.2 / RFC 6675 §5: the records RACK marked lost go out as the pipe allows (rackSend).
-      this.cwndV = this.ssthreshV;
+      // RFC 8985 §6.2 / RFC 6675 §5: the records RACK marked lost go out
+      // as the pipe allows (rackSend), at the pace PRR sets (prrAck).
+      this.recoverFs = flight;
+      this.prrDelivered = 0;
+      this.prrOut = 0;
+      // The first retransmission goes at once, whatever else (RFC 6937 §3).
+      this.cwndV = this.rack.pipe + this.sndMss;
       return;
     }
     this.highRxt = this.sndUnaV;
@@ -1489,6 +1511,31 @@ export class TcpConnection implements Connection {
     if (seqLt(this.sndUnaV, this.recover)) this.recover = this.sndUnaV;
   }
 
+  /**
+   * RFC 6937 §3: on each ACK in recovery, let out what the peer received
+   * scaled by ssthresh/RecoverFS while the pipe is above ssthresh; below it,
+   * grow back towards ssthresh no faster than slow start (PRR-SSRB). The
+   * first retransmission always goes. Counted in whole segments, as the
+   * packet counts of RFC 6937's examples.
+   */
+  private prrAck(delivered: number, unaAdvancedNoLoss: boolean): void {
+    if (delivered <= 0) return;
+    this.prrDelivered += delivered;
+    const pipe = this.rack!.pipe;
+    const ssthresh = this.ssthreshV;
+    const mss = this.sndMss;
+    let sndcnt: number;
+    if (pipe > ssthresh) {
+      sndcnt = Math.ceil((this.prrDelivered * ssthresh) / (Math.max(this.recoverFs, 1) * mss) - 1e-9) * mss - this.prrOut;
+    } else {
+      // The extra segment of PRR-SSRB only when SND.UNA advanced and nothing
+      // new was found lost (as in RFC 6937's revision and Linux).
+      sndcnt = Math.min(ssthresh - pipe, Math.max(this.prrDelivered - this.prrOut, delivered) + (unaAdvancedNoLoss ? mss : 0));
+    }
+    sndcnt = Math.max(sndcnt, this.prrOut === 0 ? mss : 0);
+    this.cwndV = pipe + sndcnt;
+  }
+
   /** Feed one acceptable ACK to RACK (RFC 8985 §6.2 steps 1–4). */
   private rackAck(ack: number, blocks: readonly SackBlock[] | undefined, ts: { val: number; ecr: number } | undefined, now: number): void {
     const rack = this.rack!;
@@ -1508,17 +1555,18 @@ export class TcpConnection implements Connection {
     if (this.tlpEnd !== undefined && this.tlpRetrans && seqLt(b0.left >>> 0, this.tlpEnd) && seqGt(b0.right >>> 0, this.tlpStart)) this.tlpDsack = true;
   }
 
-  /** RFC 8985 §6.2 step 5 and the reordering timer; losses start fast recovery. */
-  private rackDetect(now: number): void {
+  /** RFC 8985 §6.2 step 5 and the reordering timer; losses start fast recovery. Returns the records newly deemed lost. */
+  private rackDetect(now: number): number {
     const rack = this.rack!;
     if (this.sndUnaV === this.sndMax || !this.isSynchronized()) {
       this.rackAt = Infinity;
-      return;
+      return 0;
     }
     const r = rack.detectLoss(now, rack.reoWnd(this.inRecovery || this.rtoRecovery, this.rtoEst.srtt));
     this.rackAt = r.timeout > 0 ? this.at(now + r.timeout) : Infinity;
     // Also segments marked during a timeout recovery that ended with them still unrepaired.
     if (rack.lostBytes > 0 && !this.inRecovery && !this.rtoRecovery) this.enterRecovery(now);
+    return r.lost;
   }
 
   /**
@@ -1703,7 +1751,9 @@ export class TcpConnection implements Connection {
       }
     }
     if (this.rack !== undefined && (flags & (SYN | RST)) === 0 && (payload.length > 0 || (flags & FIN) !== 0)) {
-      this.rack.onTransmit(seq, seqAdd(seq, payload.length + ((flags & FIN) !== 0 ? 1 : 0)), now);
+      const len = payload.length + ((flags & FIN) !== 0 ? 1 : 0);
+      this.rack.onTransmit(seq, seqAdd(seq, len), now);
+      if (this.inRecovery) this.prrOut += len;
     }
     const ack = (flags & ACK) !== 0 ? this.rcvNxtV : 0;
     if ((flags & (SYN | RST)) === 0) {

@@ -77,6 +77,11 @@ export class Rack {
     return this.totalBytes - this.sackedBytesV - this.lostBytesV;
   }
 
+  /** Bytes (sequence space) of logged segments the peer SACKed. */
+  get sackedBytes(): number {
+    return this.sackedBytesV;
+  }
+
   get lostBytes(): number {
     return this.lostBytesV;
   }
