@@ -18,6 +18,7 @@ import { parseAddress } from '../src/stack/addr.js';
 import type { TcpEndpoint } from '../src/stack/tcp-endpoint.js';
 import type { LinkOptions } from '../src/sim/link.js';
 import type { Bench, BenchRow } from './harness.js';
+import type { CongestionControlName } from '../src/tcp/cc/types.js';
 
 const MB = 1 << 20;
 const BULK = Number(process.env['SYNACK_BENCH_BULK_MB'] ?? '64') * MB;
@@ -30,12 +31,12 @@ interface Pair {
   b: Stack;
 }
 
-function pair(mtu: number, link: LinkOptions = {}, seed = 7): Pair {
+function pair(mtu: number, link: LinkOptions = {}, seed = 7, cc?: CongestionControlName): Pair {
   const clock = new VirtualClock();
   const rng = new Rng(seed);
   const l = createLinkPair(clock, rng.fork('link'), { mtu, ab: link, ba: link });
   const buf = Math.max(4 * MB, 64 * mtu);
-  const tcp = { rcvBuf: buf, sndBuf: buf };
+  const tcp = { rcvBuf: buf, sndBuf: buf, ...(cc !== undefined ? { congestionControl: cc } : {}) };
   const a = new Stack({ clock, random: rng.fork('a'), tcp: { ...new Stack({ clock }).tcpConfig, ...tcp } });
   const b = new Stack({ clock, random: rng.fork('b'), tcp: { ...a.tcpConfig } });
   a.addInterface({ device: l.a, addresses: '10.0.0.1/24' });
@@ -191,8 +192,8 @@ function connectRate(n: number): number {
 }
 
 /** Goodput in simulated time over a 100 Mbit/s, 10 ms RTT path with random loss. */
-function lossyGoodput(loss: number, bytes: number): { mbps: number; mathis: number } {
-  const p = pair(1500, { delay: 5000, bandwidth: 100e6, loss, queueLimit: 200 }, 11);
+function lossyGoodput(loss: number, bytes: number, cc: CongestionControlName): { mbps: number; mathis: number } {
+  const p = pair(1500, { delay: 5000, bandwidth: 100e6, loss, queueLimit: 200 }, 11, cc);
   const r = transfer(p, bytes, 600e6);
   const mss = 1448;
   const rtt = 0.01;
@@ -219,8 +220,10 @@ export const bulkBench: Bench = {
     if (want('pingpong')) rows.push({ bench: 'bulk', case: '1-byte ping-pong, one connection', value: pingPong(20000), unit: 'transactions/s' });
     if (want('connect')) rows.push({ bench: 'bulk', case: 'connect + 64 B request/response + close', value: connectRate(5000), unit: 'connections/s' });
     for (const loss of want('loss') ? [0.01, 0.05, 0.1] : []) {
-      const g = lossyGoodput(loss, 4 * MB);
-      rows.push({ bench: 'bulk', case: `goodput, ${loss * 100}% loss, 10 ms RTT, 100 Mbit/s (simulated)`, value: g.mbps, unit: 'Mbit/s', note: `Mathis model ${g.mathis.toFixed(1)} Mbit/s` });
+      for (const cc of ['cubic', 'newreno'] as const) {
+        const g = lossyGoodput(loss, 4 * MB, cc);
+        rows.push({ bench: 'bulk', case: `goodput, ${cc}, ${loss * 100}% loss, 10 ms RTT, 100 Mbit/s (simulated)`, value: g.mbps, unit: 'Mbit/s', note: `Mathis model ${g.mathis.toFixed(1)} Mbit/s` });
+      }
     }
     return rows;
   },
