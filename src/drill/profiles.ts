@@ -46,6 +46,7 @@ export const FREEBSD_PROFILE: Readonly<TcpConfig> = Object.freeze({
   // and delays ACKs from the start (no quick-ACK mode).
   rack: false,
   quickAck: false,
+  ackEverySecondSegment: true,
 });
 
 export { LINUX_PROFILE };

@@ -60,6 +60,12 @@ export interface TcpConfig {
    * interactive. Default on; the bsd and freebsd profiles leave it off.
    */
   quickAck?: boolean;
+  /**
+   * Acknowledge at least every second segment whatever its size (FreeBSD's
+   * delayed ACK), rather than every second full-sized one (RFC 5681 §4.2,
+   * Linux). Default off.
+   */
+  ackEverySecondSegment?: boolean;
   /** Nagle's algorithm on by default (RFC 896); setNoDelay turns it off per socket. */
   nagle: boolean;
   /**

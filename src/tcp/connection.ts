@@ -289,6 +289,7 @@ export class TcpConnection implements Connection {
   private ackNow = false;
   private lastInvalidAck = -Infinity;
   private unackedBytes = 0;
+  private unackedSegments = 0;
   /**
    * Quick-ACK mode, as Linux runs it at the start of the data and after an
    * idle spell: the next `quickAcks` ACKs go at once instead of being
@@ -1178,6 +1179,7 @@ export class TcpConnection implements Connection {
     this.stats.bytesIn += advanced;
     this.evQ.push({ type: 'readable' });
     this.unackedBytes += advanced;
+    this.unackedSegments++;
     if (this.cfg.quickAck !== false && now - this.lastDataAt > this.rtoEst.rto) {
       // The first data, or the first after an idle spell longer than the
       // RTO: up to 16 ACKs at once (at most one per two segments the
@@ -1186,7 +1188,8 @@ export class TcpConnection implements Connection {
       this.quickAcks = Math.max(this.quickAcks, Math.min(16, Math.max(2, Math.floor(this.rcvWndNow() / (2 * this.rcvMss)))));
     }
     this.lastDataAt = now;
-    if (hadHoles || this.cfg.delayedAck === 0 || this.unackedBytes >= 2 * this.rcvMss || (this.quickAcks > 0 && !this.pingpong)) {
+    const second = this.cfg.ackEverySecondSegment === true ? this.unackedSegments >= 2 : this.unackedBytes >= 2 * this.rcvMss;
+    if (hadHoles || this.cfg.delayedAck === 0 || second || (this.quickAcks > 0 && !this.pingpong)) {
       // Filling a hole is acknowledged at once; otherwise at least every
       // second full-sized segment (RFC 5681 §4.2, RFC 1122 §4.2.3.2), and
       // every one in quick-ACK mode.
@@ -1767,6 +1770,7 @@ export class TcpConnection implements Connection {
       this.ackNow = false;
       this.dackAt = Infinity;
       this.unackedBytes = 0;
+      this.unackedSegments = 0;
     }
     this.stats.segmentsOut++;
     this.outQ.push({
