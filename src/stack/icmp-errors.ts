@@ -101,6 +101,16 @@ export function icmp6UnreachableSignal(code: number): IcmpSignal | undefined {
   }
 }
 
+/**
+ * ICMPv6 Parameter Problem (RFC 4443 §3.4): code 1, an unrecognized Next
+ * Header, says the peer does not speak TCP at all, IPv6's protocol
+ * unreachable, so it is a hard error (RFC 5461 §4); the other codes say
+ * nothing a connection should act on.
+ */
+export function icmp6ParameterProblemSignal(code: number): IcmpSignal | undefined {
+  return code === 1 ? { kind: 'hard', code: 'ECONNREFUSED' } : undefined;
+}
+
 /** Packet Too Big: the MTU, never below IPv6's minimum (RFC 8201 §4). */
 export function icmp6PacketTooBigSignal(mtu: number): IcmpSignal {
   return { kind: 'mtu', mtu: Math.max(mtu, IPV6_MIN_MTU) };

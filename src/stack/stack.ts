@@ -57,6 +57,7 @@ import { HashInput, hashKeyFromBytes, type HashKey } from './hash.js';
 import {
   icmp4UnreachableSignal,
   icmp6PacketTooBigSignal,
+  icmp6ParameterProblemSignal,
   icmp6UnreachableSignal,
   IPV6_MIN_MTU,
   TIME_EXCEEDED_SIGNAL,
@@ -1175,6 +1176,8 @@ export class Stack implements TcpHost, UdpHost {
         return this.icmpError(m.original, 6, () => icmp6PacketTooBigSignal(m.mtu), false, packet);
       case 'timeExceeded':
         return this.icmpError(m.original, 6, () => TIME_EXCEEDED_SIGNAL, false, packet);
+      case 'parameterProblem':
+        return this.icmpError(m.original, 6, () => icmp6ParameterProblemSignal(m.code), false, packet);
       default:
         return;
     }

@@ -78,6 +78,21 @@ test('hard error over IPv6: ICMPv6 port unreachable aborts SYN_SENT with ECONNRE
   assert.deepEqual(codes, ['ECONNREFUSED']);
 });
 
+test('ICMPv6 parameter problem "unrecognized Next Header" (code 1) is IPv6\'s protocol unreachable: ECONNREFUSED; code 0 is not acted on', () => {
+  for (const [code, expected] of [
+    [1, ['ECONNREFUSED']],
+    [0, ['ETIMEDOUT']],
+  ] as const) {
+    const { clock, a, link } = makePair();
+    answerWith(link.b, (p) => icmp6({ kind: 'parameterProblem', code, pointer: 6, original: p }, ip(B6), srcOf(p)));
+    const ep = a.tcpConnect({ remoteAddr: ip(B6), remotePort: 80 });
+    const codes: string[] = [];
+    ep.setHandler((ev) => ev.type === 'error' && codes.push(ev.code));
+    clock.runUntilIdle();
+    assert.deepEqual(codes, expected, `code ${code}`);
+  }
+});
+
 test('soft error: host unreachable does not abort; it is what the timeout reports', () => {
   const { clock, a, link } = makePair();
   answerWith(link.b, (p) => icmp4({ kind: 'destUnreachable', code: 1, nextHopMtu: 0, original: p }, ROUTER4, srcOf(p)));
