@@ -876,6 +876,9 @@ export class TcpConnection implements Connection {
 
     // Eighth: FIN.
     if (fin && this.rcvFinSeq === undefined && !this.finReceived) this.rcvFinSeq = seqAdd(segSeq, payload.length);
+    // A FIN beyond a hole is out of order like any segment: it draws an
+    // immediate duplicate ACK (RFC 5681 §4.2), with SACK when on.
+    if (fin && !this.finReceived && this.rcvFinSeq !== this.rcvNxtV) this.ackNow = true;
     this.maybeFin(now);
   }
 

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Net, MS } from './harness.js';
 import { profile } from '../../src/tcp/config.js';
-import { ACK, type SackBlock, type Segment } from '../../src/wire/tcp-types.js';
+import { ACK, FIN, type SackBlock, type Segment } from '../../src/wire/tcp-types.js';
 
 const DATA0 = 1001; // A's ISS is 1000
 const K = 1000;
@@ -57,4 +57,20 @@ test('D-SACK: bytes already held out of order, arriving again inside a larger se
   const r = deliver(net, 0, 6 * K);
   assert.equal(r.ack, 6 * K);
   assert.deepEqual(r.blocks, [[1 * K, 3 * K], [7 * K, 8 * K]]);
+});
+
+test('a bare FIN beyond a hole draws an immediate duplicate ACK (RFC 5681 §4.2)', () => {
+  const net = setup();
+  deliver(net, 1 * K, 2 * K);
+  const before = net.sent('B').length;
+  const fin: Segment = { srcPort: 40000, dstPort: 80, seq: DATA0 + 2 * K, ack: 5001, flags: ACK | FIN, window: 65535, urgent: 0, options: [], payload: new Uint8Array(0) };
+  net.inject('A', fin);
+  const arrival = net.now + net.delay;
+  net.runFor(30 * MS);
+  const answers = net.sent('B').slice(before);
+  assert.ok(answers.length >= 1, 'answered');
+  // At the FIN's arrival, not 40 ms later: ACK of the hole, SACK of what is held.
+  assert.equal(answers[0]!.t, arrival);
+  assert.equal(answers[0]!.seg.ack, DATA0);
+  assert.ok(answers[0]!.seg.options.some((o) => o.kind === 'sack'));
 });
