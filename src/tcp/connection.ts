@@ -195,7 +195,7 @@ export class TcpConnection implements Connection {
   private rcvMss: number;
   private lastOooSeq = 0;
   /** Segments whose blocks went first in recent SACK options, most recent first (RFC 2018 §4). */
-  private sackRecent: number[] = [];
+  private sackRecent: number[] | undefined;
   private writeBlocked = false;
 
   // FIN bookkeeping.
@@ -227,6 +227,8 @@ export class TcpConnection implements Connection {
   private rtoTsval: number | undefined;
   /** RACK-TLP loss detection, when SACK is in use (RFC 8985). */
   private rack: Rack | undefined;
+  /** SACK was negotiated and RACK is on: `rack` is made with the first data sent (an idle connection holds none). */
+  private rackWanted = false;
   /** The outstanding tail loss probe, [tlpStart, tlpEnd) (TLP.end_seq); none when tlpEnd is undefined. */
   private tlpStart = 0;
   private tlpEnd: number | undefined;
@@ -1488,7 +1490,7 @@ export class TcpConnection implements Connection {
   private initSack(): void {
     if (!this.sackOk) return;
     this.board = new SackScoreboard();
-    if (this.cfg.rack !== false) this.rack = new Rack();
+    this.rackWanted = this.cfg.rack !== false;
   }
 
   /** A reduction begins (fast recovery, or a timeout outside any): remember how to take it back. */
@@ -1756,9 +1758,9 @@ export class TcpConnection implements Connection {
         );
       }
     }
-    if (this.rack !== undefined && (flags & (SYN | RST)) === 0 && (payload.length > 0 || (flags & FIN) !== 0)) {
+    if (this.rackWanted && (flags & (SYN | RST)) === 0 && (payload.length > 0 || (flags & FIN) !== 0)) {
       const len = payload.length + ((flags & FIN) !== 0 ? 1 : 0);
-      this.rack.onTransmit(seq, seqAdd(seq, len), now);
+      (this.rack ??= new Rack()).onTransmit(seq, seqAdd(seq, len), now);
       if (this.inRecovery) this.prrOut += len;
     }
     const ack = (flags & ACK) !== 0 ? this.rcvNxtV : 0;
@@ -1835,11 +1837,11 @@ export class TcpConnection implements Connection {
       }
     };
     pick(this.lastOooSeq);
-    for (const seq of this.sackRecent) pick(seq);
+    if (this.sackRecent !== undefined) for (const seq of this.sackRecent) pick(seq);
     for (let i = 0; i < ranges.length; i++) if (!taken[i]) blocks.push(ranges[i]!);
     // Remember this option's first block; forget segments now below RCV.NXT.
     const first = this.lastOooSeq;
-    this.sackRecent = [first, ...this.sackRecent.filter((q) => q !== first && seqGe(q, this.rcvNxtV))].slice(0, 4);
+    this.sackRecent = [first, ...(this.sackRecent ?? []).filter((q) => q !== first && seqGe(q, this.rcvNxtV))].slice(0, 4);
     if (this.dsack !== undefined) blocks.unshift(this.dsack);
     return blocks.slice(0, maxSackBlocks(this.tsOk));
   }
