@@ -223,6 +223,12 @@ export class Stack implements TcpHost, UdpHost {
   private readonly routes = new RoutingTable<NetInterface>();
   /** Our addresses (addrKey) → interface. */
   private readonly localAddrs = new Map<string, NetInterface>();
+  /**
+   * Address copies shared by connection tuples: each Uint8Array costs about
+   * 200 heap bytes, and connections to or from one address need only one.
+   * Never written to; bounded (cleared when full, old tuples keep theirs).
+   */
+  private readonly addrCache = new Map<string, Uint8Array>();
   private readonly ports: PortAllocator;
   private readonly isnFn: (tuple: FourTuple, now: number) => number;
   private readonly isnKey: HashKey;
@@ -358,6 +364,17 @@ export class Stack implements TcpHost, UdpHost {
   }
 
   /** Whether `addr` is one of ours (loopback included). */
+  private internAddr(a: Uint8Array): Uint8Array {
+    const k = addrKey(a);
+    let v = this.addrCache.get(k);
+    if (v === undefined) {
+      if (this.addrCache.size >= 4096) this.addrCache.clear();
+      v = Uint8Array.from(a);
+      this.addrCache.set(k, v);
+    }
+    return v;
+  }
+
   isLocalAddress(addr: Uint8Array): boolean {
     return isLoopback(addr) || this.localAddrs.has(addrKey(addr));
   }
@@ -549,7 +566,7 @@ export class Stack implements TcpHost, UdpHost {
     const path = this.pathTo(src);
     if (path === undefined) return this.drop('noRoute', packet);
     const now = this.clock.now();
-    const tuple: FourTuple = { localAddr: Uint8Array.from(dst), localPort: syn.dstPort, remoteAddr: Uint8Array.from(src), remotePort: syn.srcPort };
+    const tuple: FourTuple = { localAddr: this.internAddr(dst), localPort: syn.dstPort, remoteAddr: this.internAddr(src), remotePort: syn.srcPort };
     const conn = TcpConnection.openPassive({
       config: this.configFor(l),
       tuple,
@@ -625,7 +642,7 @@ export class Stack implements TcpHost, UdpHost {
    */
   private cookieOpen(l: TcpListener, mapped: boolean, src: Uint8Array, dst: Uint8Array, seg: Segment, packet: Uint8Array): boolean {
     const now = this.clock.now();
-    const tuple: FourTuple = { localAddr: Uint8Array.from(dst), localPort: seg.dstPort, remoteAddr: Uint8Array.from(src), remotePort: seg.srcPort };
+    const tuple: FourTuple = { localAddr: this.internAddr(dst), localPort: seg.dstPort, remoteAddr: this.internAddr(src), remotePort: seg.srcPort };
     const r = this.cookies.check(tuple, seg, now, this.tcpConfig);
     if (!r.ok) {
       this.stats.synCookiesFailed++;
@@ -713,7 +730,7 @@ export class Stack implements TcpHost, UdpHost {
       localPort = chosen;
     }
     const now = this.clock.now();
-    const tuple: FourTuple = { localAddr: Uint8Array.from(local), localPort, remoteAddr: Uint8Array.from(remote), remotePort: port };
+    const tuple: FourTuple = { localAddr: this.internAddr(local), localPort, remoteAddr: this.internAddr(remote), remotePort: port };
     const config = opts.config === undefined ? this.tcpConfig : { ...this.tcpConfig, ...opts.config };
     const conn = TcpConnection.openActive({ config, tuple, iss: this.isnFn(tuple, now), now, mss: mssFor(path.mtu, remote) });
     const key = tupleKey(tuple.localAddr, localPort, tuple.remoteAddr, port);

@@ -37,6 +37,7 @@ import type { CookieRestored } from './syncookie.js';
 
 export interface OpenOptions {
   config: TcpConfig;
+  /** Kept, not copied: its address arrays must not change afterwards. */
   tuple: FourTuple;
   /** Our initial send sequence number (see IsnGenerator). */
   iss: number;
@@ -315,14 +316,11 @@ export class TcpConnection implements Connection {
   private readonly evQ: ConnEvent[] = [];
 
   private constructor(o: OpenOptions, passive: boolean) {
-    // Shared, not copied: configuration is data that no connection changes.
+    // Shared, not copied: configuration is data that no connection changes,
+    // and so are the tuple's addresses (the stack hands every connection to
+    // or from one address the same array; a copy costs ~200 heap bytes).
     this.cfg = o.config;
-    this.tuple = {
-      localAddr: Uint8Array.from(o.tuple.localAddr),
-      localPort: o.tuple.localPort,
-      remoteAddr: Uint8Array.from(o.tuple.remoteAddr),
-      remotePort: o.tuple.remotePort,
-    };
+    this.tuple = { localAddr: o.tuple.localAddr, localPort: o.tuple.localPort, remoteAddr: o.tuple.remoteAddr, remotePort: o.tuple.remotePort };
     this.passive = passive;
     this.lastNow = o.now;
     this.issV = o.iss >>> 0;
