@@ -7,6 +7,9 @@
 // Positions are stream offsets (bytes since the start of the stream), kept
 // as plain numbers: they never wrap, unlike sequence numbers.
 
+/** The ring of a buffer that has held nothing yet (zero-length: never written). */
+const NO_BYTES = new Uint8Array(0);
+
 /** First ring size: small, so that an idle or chatty connection holds little. */
 const INITIAL_SIZE = 1024;
 /** Default most out-of-order ranges held (FreeBSD's reassembly queue allows 100 segments; this is looser). */
@@ -37,7 +40,8 @@ export class RecvBuffer {
     if (!Number.isInteger(maxRanges) || maxRanges < 1) throw new RangeError(`most out-of-order ranges must be a positive integer, got ${maxRanges}`);
     this.capacity = capacity;
     this.maxRanges = maxRanges;
-    this.ring = new Uint8Array(0);
+    // Shared until the first byte: even an empty Uint8Array costs ~200 heap bytes.
+    this.ring = NO_BYTES;
   }
 
   /** In-order bytes waiting to be read. */

@@ -4,6 +4,9 @@
 // own copy out, so nothing handed to the driver aliases this ring (DESIGN
 // rule 7).
 
+/** The ring of a buffer that has held nothing yet (zero-length: never written). */
+const NO_BYTES = new Uint8Array(0);
+
 /** First ring size: small, so that an idle or chatty connection holds little. */
 const INITIAL_SIZE = 1024;
 
@@ -16,7 +19,8 @@ export class SendBuffer {
   constructor(capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`send buffer capacity must be a positive integer, got ${capacity}`);
     this.capacity = capacity;
-    this.ring = new Uint8Array(0);
+    // Shared until the first byte: even an empty Uint8Array costs ~200 heap bytes.
+    this.ring = NO_BYTES;
   }
 
   /** Bytes held (unacknowledged, sent or not). */
