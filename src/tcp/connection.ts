@@ -471,9 +471,9 @@ export class TcpConnection implements Connection {
   get congestionControl(): CongestionControlName {
     return this.cc.name;
   }
-  /** Bytes the peer has SACKed above SND.UNA (RFC 6675 scoreboard). */
+  /** Bytes the peer has SACKed above SND.UNA (RACK's log, or the RFC 6675 scoreboard). */
   get sackedBytes(): number {
-    return this.board?.sackedBytes ?? 0;
+    return this.rack?.sackedBytes ?? this.board?.sackedBytes ?? 0;
   }
   get negotiated(): NegotiatedOptions {
     return { mss: this.sndMss, sndWscale: this.sndWscale, rcvWscale: this.rcvWscale, sackOk: this.sackOk, tsOk: this.tsOk };
@@ -943,7 +943,7 @@ export class TcpConnection implements Connection {
       return false;
     }
     this.persistProbes = 0;
-    const blocks = this.board !== undefined ? findSack(seg.options) : undefined;
+    const blocks = this.sackOk ? findSack(seg.options) : undefined;
     if (this.board !== undefined && blocks !== undefined) {
       // RFC 6675 §5: every ACK's SACK blocks update the scoreboard (D-SACK blocks below SND.UNA are ignored there).
       this.board.update(blocks, seqMax(ack, this.sndUnaV), this.sndMax);
@@ -1061,7 +1061,7 @@ export class TcpConnection implements Connection {
         this.rack?.onRecoveryEnd();
         if (this.rack !== undefined) this.cwndV = this.ssthreshV;
         else this.cwndV = Math.max(Math.min(this.ssthreshV, seqSub(this.sndMax, this.sndUnaV) + this.sndMss), this.sndMss);
-      } else if (this.board !== undefined) {
+      } else if (this.sackOk) {
         // RFC 6675: a partial ACK needs nothing special; sackSend() fills the holes the pipe allows.
         this.highRxt = seqMax(this.highRxt, this.sndUnaV);
       } else {
@@ -1091,12 +1091,12 @@ export class TcpConnection implements Connection {
     this.dupAcks++;
     if (this.inRecovery) {
       // NewReno inflates the window per duplicate (RFC 6582 §3.2 step 4); with SACK the pipe says what left the network.
-      if (this.board === undefined) this.cwndV += this.sndMss;
+      if (!this.sackOk) this.cwndV += this.sndMss;
       return;
     }
     // RFC 5681 §3.2: the third duplicate ACK; RFC 6675 §5: or the scoreboard deems SND.UNA lost.
     // With RACK (RFC 8985) time, not the count, decides: rackDetect() runs after every ACK.
-    if (this.rack !== undefined) return;
+    if (this.rackWanted) return;
     if (this.dupAcks >= 3 || (this.board !== undefined && this.board.isLost(this.sndUnaV, this.sndMss))) this.enterRecovery(now);
   }
 
@@ -1346,7 +1346,7 @@ export class TcpConnection implements Connection {
   private output(now: number): void {
     if (this.done) return;
     if (this.canSendData()) {
-      if ((this.inRecovery || this.rtoRecovery) && this.board !== undefined) this.sackSend(now);
+      if ((this.inRecovery || this.rtoRecovery) && this.sackOk) this.sackSend(now);
       else this.sendData(now, false);
     }
     if (this.ackNow && this.st !== 'SYN_SENT' && this.st !== 'CLOSED' && this.st !== 'LISTEN') {
@@ -1434,7 +1434,8 @@ export class TcpConnection implements Connection {
       this.rackSend(now);
       return;
     }
-    const board = this.board!;
+    if (this.board === undefined) return;
+    const board = this.board;
     const sentEnd = this.finSent ? seqMin(this.sndMax, this.finSeq) : this.sndMax;
     for (let n = 0; n < 1024; n++) {
       const pipe = board.pipe(this.sndUnaV, this.sndMax, this.highRxt, this.sndMss);
@@ -1487,8 +1488,10 @@ export class TcpConnection implements Connection {
 
   private initSack(): void {
     if (!this.sackOk) return;
-    this.board = new SackScoreboard();
+    // RACK keeps its own record of what was SACKed; RFC 6675's scoreboard
+    // serves only the duplicate-ACK recovery used without it.
     this.rackWanted = this.cfg.rack !== false;
+    if (!this.rackWanted) this.board = new SackScoreboard();
   }
 
   /** A reduction begins (fast recovery, or a timeout outside any): remember how to take it back. */
