@@ -7,6 +7,9 @@
 // Positions are stream offsets (bytes since the start of the stream), kept
 // as plain numbers: they never wrap, unlike sequence numbers.
 
+/** The ranges of a buffer that never held data out of order (never written to: replaced first). */
+const NO_RANGES: Range[] = [];
+
 /** The ring of a buffer that has held nothing yet (zero-length: never written). */
 const NO_BYTES = new Uint8Array(0);
 
@@ -29,7 +32,7 @@ export class RecvBuffer {
   /** Stream offset one past the last in-order byte (RCV.NXT as an offset). */
   private inOrderEnd = 0;
   /** Out-of-order ranges beyond inOrderEnd, sorted, disjoint, not touching. */
-  private readonly ranges: Range[] = [];
+  private ranges: Range[] = NO_RANGES;
   /** Most out-of-order ranges held: a segment that would start one more is dropped. */
   readonly maxRanges: number;
   /** Out-of-order segments dropped because maxRanges were held. */
@@ -87,6 +90,11 @@ export class RecvBuffer {
     }
     this.reserve(end - this.readPos);
     this.copyIn(start, data.subarray(0, end - start));
+    if (start === this.inOrderEnd && this.ranges.length === 0) {
+      // In order with no hole behind: no range to record or merge.
+      this.inOrderEnd = end;
+      return end - start;
+    }
     this.addRange(start, end);
     const first = this.ranges[0]!;
     if (first.start !== this.inOrderEnd) return 0;
@@ -128,6 +136,7 @@ export class RecvBuffer {
   }
 
   private addRange(start: number, end: number): void {
+    if (this.ranges === NO_RANGES) this.ranges = [];
     const rs = this.ranges;
     // Merge with every range that overlaps or touches [start, end).
     let i = 0;
