@@ -3,11 +3,10 @@
 // out-of-order segments are held to the receive buffer.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { makePair, A4, B4 } from './helpers.js';
-import { rawTcp, readTcp, seg } from './hostile-raw.js';
+import { makePair, B4 } from './helpers.js';
+import { rawHandshake, rawTcp, seg } from './hostile-raw.js';
 import { LINUX_PROFILE } from '../../src/tcp/config.js';
-import type { TcpEndpoint } from '../../src/stack/tcp-endpoint.js';
-import { ACK, SYN, type Segment } from '../../src/wire/tcp-types.js';
+import { ACK, SYN } from '../../src/wire/tcp-types.js';
 
 for (const synCookies of ['off', 'on-overflow'] as const) {
   test(`10,000 handshakes that never complete hold at most the SYN queue, and all go away after the SYN-ACK retries (cookies ${synCookies})`, () => {
@@ -37,23 +36,9 @@ for (const synCookies of ['off', 'on-overflow'] as const) {
 test('tiny out-of-order segments are held to the receive buffer: ranges at most half the window, nothing beyond it, and the stream is intact once the holes fill', () => {
   const rcvBuf = 8192;
   // The range count limit (maxOutOfOrder, see limits.test.ts) is lifted here: this is the byte bound alone.
-  const { clock, b, link } = makePair({ stack: { tcp: { ...LINUX_PROFILE, rcvBuf, windowScaling: false, timestamps: false, maxOutOfOrder: 1 << 20 } } });
-  const l = b.tcpListen({ port: 80 });
-  let server: TcpEndpoint | undefined;
-  l.onConnection = (ep) => (server = ep);
-  const out: Segment[] = [];
-  link.a.onReceive = (p) => {
-    const t = readTcp(p);
-    if (t !== undefined) out.push(t.seg);
-  };
-  const send = (s: Partial<Segment>): void => link.a.send(rawTcp(A4, B4, seg({ srcPort: 40000, dstPort: 80, ...s })));
-  send({ seq: 100, flags: SYN });
-  clock.runFor(1000);
-  const iss = out[0]!.seq;
-  send({ seq: 101, ack: (iss + 1) >>> 0, flags: ACK });
-  clock.runFor(1000);
-  assert.ok(server !== undefined);
-  const s = server as TcpEndpoint;
+  const pair = makePair({ stack: { tcp: { ...LINUX_PROFILE, rcvBuf, windowScaling: false, timestamps: false, maxOutOfOrder: 1 << 20 } } });
+  const { clock } = pair;
+  const { server: s, send, iss } = rawHandshake(pair);
   const wnd = s.conn.rcvWnd;
   assert.equal(wnd, rcvBuf);
   // One byte at every other offset, leaving the first byte a hole; then

@@ -5,7 +5,9 @@ import { parseAddress } from '../../src/stack/addr.js';
 import { emitIpv4, parseIpv4 } from '../../src/wire/ipv4.js';
 import { emitIpv6, parseIpv6 } from '../../src/wire/ipv6.js';
 import { emitTcp, IPPROTO_TCP, parseTcp, tcpHeaderLength } from '../../src/wire/tcp.js';
-import type { Segment, TcpOption } from '../../src/wire/tcp-types.js';
+import { ACK, SYN, type Segment, type TcpOption } from '../../src/wire/tcp-types.js';
+import type { TcpEndpoint } from '../../src/stack/tcp-endpoint.js';
+import { A4, B4, type Pair } from './helpers.js';
 
 export const ip = (s: string): Uint8Array => parseAddress(s)!;
 
@@ -40,4 +42,28 @@ export function readTcp(p: Uint8Array): { src: Uint8Array; dst: Uint8Array; seg:
   const t = parseTcp(r.value.payload);
   if (!t.ok) return undefined;
   return { src: r.value.src, dst: r.value.dst, seg: { ...t.value, payload: t.value.payload.slice() } };
+}
+
+/**
+ * A raw peer at A4:40000 completes a handshake with a listener on B4:80 of
+ * the pair's stack b (SYN at sequence 100): returns the accepted endpoint,
+ * what b sent back, a sender of raw segments from the peer, and b's ISS.
+ */
+export function rawHandshake(p: Pair): { server: TcpEndpoint; out: Segment[]; send: (s: Partial<Segment>) => void; iss: number } {
+  const l = p.b.tcpListen({ port: 80 });
+  let server: TcpEndpoint | undefined;
+  l.onConnection = (ep) => (server = ep);
+  const out: Segment[] = [];
+  p.link.a.onReceive = (pkt) => {
+    const t = readTcp(pkt);
+    if (t !== undefined) out.push(t.seg);
+  };
+  const send = (s: Partial<Segment>): void => p.link.a.send(rawTcp(A4, B4, seg({ srcPort: 40000, dstPort: 80, ...s })));
+  send({ seq: 100, flags: SYN });
+  p.clock.runFor(1000);
+  const iss = out[0]!.seq;
+  send({ seq: 101, ack: (iss + 1) >>> 0, flags: ACK });
+  p.clock.runFor(1000);
+  if (server === undefined) throw new Error('the raw handshake was not accepted');
+  return { server, out, send, iss };
 }

@@ -5,14 +5,14 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { makePair, A4, B4 } from './helpers.js';
-import { rawTcp, readTcp, seg } from './hostile-raw.js';
+import { makePair, B4 } from './helpers.js';
+import { rawHandshake, rawTcp, seg } from './hostile-raw.js';
 import { LINUX_PROFILE } from '../../src/tcp/config.js';
 import { parseAddress } from '../../src/stack/addr.js';
 import { StackError } from '../../src/stack/errors.js';
 import { RecvBuffer } from '../../src/tcp/recv-buffer.js';
 import type { TcpEndpoint } from '../../src/stack/tcp-endpoint.js';
-import { ACK, SYN, type Segment } from '../../src/wire/tcp-types.js';
+import { ACK, SYN } from '../../src/wire/tcp-types.js';
 
 test('maxConnections: connect() beyond the limit fails with ENOBUFS, and works again once a connection is gone', () => {
   const { clock, a, b } = makePair({ stack: { maxConnections: 5 } });
@@ -92,22 +92,9 @@ test('RecvBuffer: out-of-order ranges stop at maxRanges; segments that merge wit
 });
 
 test('tiny out-of-order segments from a raw peer: the connection holds maxOutOfOrder ranges and counts the rest', () => {
-  const { clock, b, link } = makePair({ stack: { tcp: { ...LINUX_PROFILE, maxOutOfOrder: 64, windowScaling: false, timestamps: false } } });
-  const l = b.tcpListen({ port: 80 });
-  let server: TcpEndpoint | undefined;
-  l.onConnection = (ep) => (server = ep);
-  const out: Segment[] = [];
-  link.a.onReceive = (p) => {
-    const t = readTcp(p);
-    if (t !== undefined) out.push(t.seg);
-  };
-  const send = (s: Partial<Segment>): void => link.a.send(rawTcp(A4, B4, seg({ srcPort: 40000, dstPort: 80, ...s })));
-  send({ seq: 100, flags: SYN });
-  clock.runFor(1000);
-  const iss = out[0]!.seq;
-  send({ seq: 101, ack: (iss + 1) >>> 0, flags: ACK });
-  clock.runFor(1000);
-  const s = server!;
+  const pair = makePair({ stack: { tcp: { ...LINUX_PROFILE, maxOutOfOrder: 64, windowScaling: false, timestamps: false } } });
+  const { clock } = pair;
+  const { server: s, send, iss } = rawHandshake(pair);
   for (let off = 1; off < 2000; off += 2) send({ seq: 101 + off, ack: (iss + 1) >>> 0, flags: ACK, payload: Uint8Array.of(7) });
   clock.runFor(1000);
   assert.equal(s.conn.stats.outOfOrderIn, 1000);

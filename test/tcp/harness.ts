@@ -297,3 +297,19 @@ export function rng(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** A's first data byte when it connects with the default ISS (1000). */
+export const DATA0 = 1001;
+
+/** A connected to a listening B, both with `cfg` and timestamps from 0, run until ESTABLISHED (10 ms one way). */
+export function connected(cfg: TcpConfig): { net: Net; a: TcpConnection } {
+  const net = new Net();
+  net.b.listen = { config: cfg, mss: 1460, iss: 5000, tsOffset: 0 };
+  const a = net.connect(cfg, { tsOffset: 0 });
+  net.runFor(100 * MS);
+  if (a.state !== 'ESTABLISHED') throw new Error(`harness: A is ${a.state} after the handshake\n${dump(net)}`);
+  return { net, a };
+}
+
+/** A segment from A carrying data. */
+export const isDataFromA = (s: Sent): boolean => s.from === 'A' && s.seg.payload.length > 0;

@@ -6,8 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rack, probeTimeout, WC_DEL_ACK } from '../../src/tcp/rack.js';
-import { Net, MS, S, pattern, dump, type Sent } from './harness.js';
-import { profile, type TcpConfig } from '../../src/tcp/config.js';
+import { MS, S, pattern, dump, connected, isDataFromA, DATA0, type Net, type Sent } from './harness.js';
+import { profile } from '../../src/tcp/config.js';
 import type { TcpConnection } from '../../src/tcp/connection.js';
 
 const M = 1000; // segment size in the unit tests
@@ -101,18 +101,8 @@ test('rack: the probe timeout is 2·SRTT, plus the delayed-ACK allowance with on
 
 // ---------------------------------------------------------------- in a connection
 
-const DATA0 = 1001; // A's ISS is 1000
-
-function setup(cfg: TcpConfig): { net: Net; a: TcpConnection } {
-  const net = new Net(); // 10 ms one way
-  net.b.listen = { config: cfg, mss: 1460, iss: 5000, tsOffset: 0 };
-  const a = net.connect(cfg, { tsOffset: 0 });
-  net.runFor(100 * MS);
-  assert.equal(a.state, 'ESTABLISHED');
-  return { net, a };
-}
-
-const isData = (s: Sent): boolean => s.from === 'A' && s.seg.payload.length > 0;
+const setup = connected;
+const isData = isDataFromA;
 const sendsOf = (net: Net, seq: number): Sent[] => net.sent('A').filter((s) => isData(s) && s.seg.seq === seq);
 
 test('TLP: lost last segments are repaired by a probe after 2·SRTT, not by an RTO (RFC 8985 §7)', () => {

@@ -5,22 +5,11 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Net, MS, S, pattern, dump, type Sent } from './harness.js';
-import { profile, type TcpConfig } from '../../src/tcp/config.js';
-import type { TcpConnection } from '../../src/tcp/connection.js';
+import { MS, S, pattern, dump, connected, isDataFromA, DATA0, type Net, type Sent } from './harness.js';
+import { profile } from '../../src/tcp/config.js';
 
-const DATA0 = 1001; // A's ISS is 1000
-
-function setup(cfg: TcpConfig): { net: Net; a: TcpConnection } {
-  const net = new Net(); // 10 ms one way
-  net.b.listen = { config: cfg, mss: 1460, iss: 5000, tsOffset: 0 };
-  const a = net.connect(cfg, { tsOffset: 0 });
-  net.runFor(100 * MS);
-  assert.equal(a.state, 'ESTABLISHED');
-  return { net, a };
-}
-
-const isData = (s: Sent): boolean => s.from === 'A' && s.seg.payload.length > 0;
+const setup = connected;
+const isData = isDataFromA;
 
 /** Drop the first transmission of each listed data sequence number from A. */
 function dropFirst(net: Net, seqs: number[]): void {
