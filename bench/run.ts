@@ -7,8 +7,9 @@ import { tunBench } from './tun.js';
 import { interopBench } from './interop.js';
 import { connectionsBench } from './connections.js';
 import { bulkBench } from './bulk.js';
+import { checksumBench } from './checksum.js';
 
-const BENCHES: Bench[] = [bulkBench, connectionsBench, tunBench, interopBench];
+const BENCHES: Bench[] = [bulkBench, checksumBench, connectionsBench, tunBench, interopBench];
 
 async function main(argv: string[]): Promise<number> {
   if (argv.includes('-h') || argv.includes('--help')) {

@@ -8,6 +8,7 @@
 export function onesComplementSum(data: Uint8Array, start = 0, end = data.length, initial = 0): number {
   let sum = initial;
   let i = start;
+  if (LITTLE_ENDIAN && end - start >= WORDS_FROM && ((data.byteOffset + start) & 1) === 0) return wordSum(data, start, end, initial);
   // Sum 16-bit words into a plain number; fold before it can lose precision
   // (2^53 leaves room for 2^37 words, far beyond any packet).
   const evenEnd = end - ((end - start) & 1);
@@ -19,6 +20,48 @@ export function onesComplementSum(data: Uint8Array, start = 0, end = data.length
       ((data[i + 6]! << 8) | data[i + 7]!);
   }
   for (; i < evenEnd; i += 2) sum += (data[i]! << 8) | data[i + 1]!;
+  if (i < end) sum += data[i]! << 8;
+  return fold(sum);
+}
+
+/** Whether this host stores integers little-endian (then 32-bit loads see each 16-bit word byte-swapped). */
+const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+/** Below this many bytes the byte loop is as fast as setting up word loads. */
+const WORDS_FROM = 128;
+/** The last buffer summed by words and its 32-bit view (packets are often read into one reused buffer). */
+let wordBuffer: ArrayBufferLike | undefined;
+let wordView: Uint32Array<ArrayBufferLike> = new Uint32Array(0);
+
+/**
+ * onesComplementSum by 32-bit loads, for an even-aligned range on a
+ * little-endian host: about 3× faster than the byte loop on full-sized and
+ * 64 KB segments (`npm run bench checksum`). RFC 1071 §2 (B): the sum is
+ * byte-order independent, so the little-endian words are summed, folded to
+ * 16 bits and byte-swapped once at the end.
+ */
+function wordSum(data: Uint8Array, start: number, end: number, initial: number): number {
+  let sum = initial;
+  let i = start;
+  // One 16-bit word first if the range starts two bytes past a 4-byte boundary.
+  if (((data.byteOffset + i) & 3) !== 0) {
+    sum += (data[i]! << 8) | data[i + 1]!;
+    i += 2;
+  }
+  if (wordBuffer !== data.buffer) {
+    wordBuffer = data.buffer;
+    wordView = new Uint32Array(data.buffer, 0, data.buffer.byteLength >>> 2);
+  }
+  const u32 = wordView;
+  let w = (data.byteOffset + i) >>> 2;
+  const wEnd = w + ((end - i) >>> 2);
+  i += (wEnd - w) * 4;
+  // Each word is below 2^32: a plain number holds 2^21 of them exactly.
+  let le = 0;
+  for (; w + 4 <= wEnd; w += 4) le += u32[w]! + u32[w + 1]! + u32[w + 2]! + u32[w + 3]!;
+  for (; w < wEnd; w++) le += u32[w]!;
+  const folded = fold(le);
+  sum += ((folded & 0xff) << 8) | (folded >>> 8);
+  for (; i + 1 < end; i += 2) sum += (data[i]! << 8) | data[i + 1]!;
   if (i < end) sum += data[i]! << 8;
   return fold(sum);
 }
