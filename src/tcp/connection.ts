@@ -1405,7 +1405,7 @@ export class TcpConnection implements Connection {
         }
       }
       const seq = this.sndNxtV;
-      const payload = len > 0 ? this.sndBuf.copyOut(seqSub(seq, this.bufSeq), len) : EMPTY;
+      const payload = len > 0 ? this.sndBuf.peek(seqSub(seq, this.bufSeq), len) : EMPTY;
       const last = seqAdd(seq, len) === dataEnd;
       const retx = seqLt(seq, this.sndMax);
       if (retx) this.stats.retransmits++;
@@ -1458,7 +1458,7 @@ export class TcpConnection implements Connection {
         this.stats.retransmits++;
         this.stats.bytesOut += len;
         this.rttSeq = undefined;
-        this.emit(s, ACK | (end === dataEnd ? PSH : 0), this.sndBuf.copyOut(seqSub(s, this.bufSeq), len), now);
+        this.emit(s, ACK | (end === dataEnd ? PSH : 0), this.sndBuf.peek(seqSub(s, this.bufSeq), len), now);
         this.highRxt = end;
         continue;
       }
@@ -1481,7 +1481,7 @@ export class TcpConnection implements Connection {
     if (len === 0 && !fin) return false;
     if (len < this.sndMss && len < unsent) return false;
     const seq = this.sndMax;
-    this.emit(seq, ACK | (len > 0 && seqAdd(seq, len) === dataEnd ? PSH : 0) | (fin ? FIN : 0), len > 0 ? this.sndBuf.copyOut(seqSub(seq, this.bufSeq), len) : EMPTY, now);
+    this.emit(seq, ACK | (len > 0 && seqAdd(seq, len) === dataEnd ? PSH : 0) | (fin ? FIN : 0), len > 0 ? this.sndBuf.peek(seqSub(seq, this.bufSeq), len) : EMPTY, now);
     this.stats.bytesOut += len;
     this.sndMax = this.sndNxtV = seqAdd(seq, len + (fin ? 1 : 0));
     if (fin) this.finSent = true;
@@ -1611,7 +1611,7 @@ export class TcpConnection implements Connection {
     this.stats.retransmits++;
     this.stats.bytesOut += len;
     this.rttSeq = undefined;
-    const payload = len > 0 ? this.sndBuf.copyOut(seqSub(start, this.bufSeq), len) : EMPTY;
+    const payload = len > 0 ? this.sndBuf.peek(seqSub(start, this.bufSeq), len) : EMPTY;
     this.emit(start, ACK | (len > 0 && seqAdd(start, len) === dataEnd ? PSH : 0) | (fin ? FIN : 0), payload, now);
   }
 
@@ -1683,7 +1683,7 @@ export class TcpConnection implements Connection {
       const fin = this.finSent && seqAdd(seq, len) === this.finSeq;
       this.stats.retransmits++;
       this.stats.bytesOut += len;
-      this.emit(seq, ACK | (seqAdd(seq, len) === dataEnd ? PSH : 0) | (fin ? FIN : 0), this.sndBuf.copyOut(seqSub(seq, this.bufSeq), len), now);
+      this.emit(seq, ACK | (seqAdd(seq, len) === dataEnd ? PSH : 0) | (fin ? FIN : 0), this.sndBuf.peek(seqSub(seq, this.bufSeq), len), now);
       if (seqLt(this.sndNxtV, seqAdd(seq, len + (fin ? 1 : 0)))) this.sndNxtV = seqAdd(seq, len + (fin ? 1 : 0));
     } else if (this.finSent && seq === this.finSeq) {
       this.stats.retransmits++;

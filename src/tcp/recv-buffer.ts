@@ -7,6 +7,15 @@
 // Positions are stream offsets (bytes since the start of the stream), kept
 // as plain numbers: they never wrap, unlike sequence numbers.
 
+import { Slab } from '../wire/slab.js';
+
+/**
+ * Small reads (what one segment brings) come from a small slab, as Node's
+ * Buffer pool serves small buffers: a read the application keeps pins at
+ * most 32 KiB. Larger reads get their own buffer.
+ */
+const readSlab = new Slab(32_768, 4096);
+
 /** The ranges of a buffer that never held data out of order (never written to: replaced first). */
 const NO_RANGES: Range[] = [];
 
@@ -108,7 +117,7 @@ export class RecvBuffer {
   read(max = Infinity): Uint8Array | null {
     const n = Math.min(this.readable, Math.max(0, Math.floor(max)));
     if (n === 0) return null;
-    const out = new Uint8Array(n);
+    const out = readSlab.alloc(n);
     const size = this.ring.length;
     const s = this.readPos % size;
     const first = Math.min(n, size - s);

@@ -4,6 +4,8 @@
 // own copy out, so nothing handed to the driver aliases this ring (DESIGN
 // rule 7).
 
+import { packetSlab } from '../wire/slab.js';
+
 /** The ring of a buffer that has held nothing yet (zero-length: never written). */
 const NO_BYTES = new Uint8Array(0);
 
@@ -52,7 +54,7 @@ export class SendBuffer {
     if (offset < 0 || length < 0 || offset + length > this.len) {
       throw new RangeError(`copyOut(${offset}, ${length}) outside ${this.len} buffered bytes`);
     }
-    const out = new Uint8Array(length);
+    const out = packetSlab.alloc(length);
     if (length === 0) return out;
     const size = this.ring.length;
     const start = (this.head + offset) % size;
@@ -60,6 +62,22 @@ export class SendBuffer {
     out.set(this.ring.subarray(start, start + first), 0);
     if (first < length) out.set(this.ring.subarray(0, length - first), first);
     return out;
+  }
+
+  /**
+   * `length` bytes starting `offset` bytes after the head, as a view of the
+   * ring when they lie in one piece (a copy when they wrap). The view is
+   * only good until the buffer is next written or consumed: whoever keeps
+   * it longer copies it (see `Connection.pollTransmit`).
+   */
+  peek(offset: number, length: number): Uint8Array {
+    if (offset < 0 || length < 0 || offset + length > this.len) {
+      throw new RangeError(`peek(${offset}, ${length}) outside ${this.len} buffered bytes`);
+    }
+    const size = this.ring.length;
+    const start = size === 0 ? 0 : (this.head + offset) % size;
+    if (start + length <= size) return this.ring.subarray(start, start + length);
+    return this.copyOut(offset, length);
   }
 
   /** Drop `n` bytes from the head (they were acknowledged). */

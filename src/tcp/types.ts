@@ -89,7 +89,12 @@ export interface Connection {
   onTimer(now: number): void;
   /** The earliest time the connection needs `onTimer` (µs), or Infinity. */
   nextDeadline(): number;
-  /** The next segment to transmit, or undefined. */
+  /**
+   * The next segment to transmit, or undefined. Its payload may be a view
+   * of the send buffer (no copy per segment): it is good until the next
+   * call into the connection, so a driver writes it into a packet at once
+   * or copies it.
+   */
   pollTransmit(): Segment | undefined;
   /** The next event for the application, or undefined. */
   pollEvent(): ConnEvent | undefined;

@@ -196,7 +196,10 @@ export class Net {
     return h.live?.nextDeadline() ?? Infinity;
   }
 
-  private transmit(from: Side, seg: Segment, unconnected: boolean): void {
+  private transmit(from: Side, sent: Segment, unconnected: boolean): void {
+    // The payload may be a view of the sender's buffer, good only until the
+    // next call into it: the log and the link keep their own copy.
+    const seg = sent.payload.length > 0 ? { ...sent, payload: sent.payload.slice() } : sent;
     const s: Sent = { t: this.now, from, seg, n: this.log.length, dropped: false, unconnected };
     this.log.push(s);
     let f = this.fate?.(s);
