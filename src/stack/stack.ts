@@ -36,6 +36,7 @@ import { emitIpv6, IPV6_NO_NEXT_HEADER, parseIpv6 } from '../wire/ipv6.js';
 import { ACK, RST, SYN, type Segment } from '../wire/tcp-types.js';
 import { emitTcp, IPPROTO_TCP, parseTcp, tcpHeaderLength, verifyTcpChecksum } from '../wire/tcp.js';
 import { emitUdp, IPPROTO_UDP, parseUdp } from '../wire/udp.js';
+import { packetSlab } from '../wire/slab.js';
 import {
   addrEqual,
   addrKey,
@@ -205,6 +206,14 @@ interface Path {
 }
 
 const EMPTY = new Uint8Array(0);
+/** The stack reads the IPv4 checksum verdict itself (to count a bad one apart from a malformed packet). */
+const NO_CHECKSUM_VERIFY = { verifyChecksum: false } as const;
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 export class Stack implements TcpHost, UdpHost {
   readonly clock: Clock;
@@ -265,6 +274,9 @@ export class Stack implements TcpHost, UdpHost {
 
   // Path MTU cache: remote addrKey → learned MTU and when.
   private readonly pmtu = new Map<string, { mtu: number; at: number }>();
+  /** Bumped whenever an answer of pathTo may change (interfaces, routes, path MTUs). */
+  private pathGen = 0;
+  private pathCache: { dst: Uint8Array; path: Path; gen: number; ifaceMtu: number | undefined; until: number } | null = null;
 
   // Loopback: packets to ourselves go through a queue run on the clock.
   private readonly loopQueue: Uint8Array[] = [];
@@ -311,6 +323,7 @@ export class Stack implements TcpHost, UdpHost {
     const mtu = opts.mtu ?? opts.device.mtu;
     const iface = new NetInterface(name, opts.device, mtu, addrs);
     this.interfaces.push(iface);
+    this.pathGen++;
     for (const a of addrs) {
       this.localAddrs.set(addrKey(a.addr), iface);
       // The connected route of each address.
@@ -330,6 +343,7 @@ export class Stack implements TcpHost, UdpHost {
     if (i < 0) return false;
     const iface = this.interfaces[i]!;
     this.interfaces.splice(i, 1);
+    this.pathGen++;
     for (const a of iface.addresses) this.localAddrs.delete(addrKey(a.addr));
     this.routes.removeWhere((r) => r.iface === iface);
     iface.device.onReceive = null;
@@ -351,6 +365,7 @@ export class Stack implements TcpHost, UdpHost {
     const iface = this.interfaces.find((x) => x.name === ifname);
     if (iface === undefined) throw new StackError('EINVAL', 'addRoute', ifname);
     this.routes.add(c.addr, c.prefixLength, iface, metric);
+    this.pathGen++;
   }
 
   /** Make `ifname` the default route of both families. */
@@ -379,8 +394,30 @@ export class Stack implements TcpHost, UdpHost {
     return isLoopback(addr) || this.localAddrs.has(addrKey(addr));
   }
 
-  /** Where a packet to `dst` goes out, and from which source address. */
+  /**
+   * Where a packet to `dst` goes out, and from which source address. The
+   * last answer is kept (a bulk sender asks once per segment) until an
+   * interface, route or learned path MTU changes, or the learned MTU ages.
+   */
   private pathTo(dst: Uint8Array): Path | undefined {
+    const c = this.pathCache;
+    if (c !== null && c.gen === this.pathGen && c.ifaceMtu === c.path.iface?.mtu && this.clock.now() <= c.until && sameBytes(c.dst, dst)) return c.path;
+    const path = this.lookupPath(dst);
+    if (path !== undefined) {
+      const learned = path.iface === null ? undefined : this.pmtu.get(addrKey(dst));
+      this.pathCache = {
+        dst: Uint8Array.from(dst),
+        path,
+        gen: this.pathGen,
+        // NetInterface.mtu may be set directly.
+        ifaceMtu: path.iface?.mtu,
+        until: learned === undefined ? Infinity : learned.at + PMTU_AGE,
+      };
+    }
+    return path;
+  }
+
+  private lookupPath(dst: Uint8Array): Path | undefined {
     if (isLoopback(dst)) return { iface: null, src: dst.length === 4 ? Uint8Array.of(127, 0, 0, 1) : dst, mtu: LOOPBACK_MTU };
     if (this.localAddrs.has(addrKey(dst))) return { iface: null, src: dst, mtu: LOOPBACK_MTU };
     const r = this.routes.lookup(dst);
@@ -390,7 +427,10 @@ export class Stack implements TcpHost, UdpHost {
     let mtu = r.iface.mtu;
     const learned = this.pmtu.get(addrKey(dst));
     if (learned !== undefined) {
-      if (this.clock.now() - learned.at > PMTU_AGE) this.pmtu.delete(addrKey(dst));
+      if (this.clock.now() - learned.at > PMTU_AGE) {
+        this.pmtu.delete(addrKey(dst));
+        this.pathGen++;
+      }
       else mtu = Math.min(mtu, learned.mtu);
     }
     return { iface: r.iface, src, mtu };
@@ -436,7 +476,7 @@ export class Stack implements TcpHost, UdpHost {
   }
 
   private inputIpv4(packet: Uint8Array): void {
-    const r = parseIpv4(packet, { verifyChecksum: false });
+    const r = parseIpv4(packet, NO_CHECKSUM_VERIFY);
     if (!r.ok) return this.malformed(r.error, packet);
     const ip = r.value;
     if (!ip.checksumOk) {
@@ -940,7 +980,7 @@ export class Stack implements TcpHost, UdpHost {
     const v6 = remote.length === 16;
     const hlen = v6 ? IPV6_HEADER : IPV4_HEADER;
     const tcpLen = tcpHeaderLength(seg.options) + seg.payload.length;
-    const packet = new Uint8Array(hlen + tcpLen);
+    const packet = packetSlab.alloc(hlen + tcpLen);
     emitTcp(seg, local, remote, packet, hlen);
     if (v6) emitIpv6({ nextHeader: IPPROTO_TCP, hopLimit: this.ttl, src: local, dst: remote }, tcpLen, packet, 0);
     else emitIpv4({ ttl: this.ttl, protocol: IPPROTO_TCP, src: local, dst: remote, identification: this.nextIpId(), flags: { DF: true } }, tcpLen, packet, 0);
@@ -1039,7 +1079,7 @@ export class Stack implements TcpHost, UdpHost {
     const hlen = v6 ? IPV6_HEADER : IPV4_HEADER;
     const udpLen = 8 + data.length;
     if (hlen + udpLen > path.mtu || udpLen > 65535) throw new StackError('EMSGSIZE', 'send', text, dstPort);
-    const packet = new Uint8Array(hlen + udpLen);
+    const packet = packetSlab.alloc(hlen + udpLen);
     emitUdp({ srcPort: sock.boundPort, dstPort, payload: data }, src, remote, packet, hlen);
     if (v6) emitIpv6({ nextHeader: IPPROTO_UDP, hopLimit: this.ttl, src, dst: remote }, udpLen, packet, 0);
     else emitIpv4({ ttl: this.ttl, protocol: IPPROTO_UDP, src, dst: remote, identification: this.nextIpId() }, udpLen, packet, 0);
@@ -1123,7 +1163,7 @@ export class Stack implements TcpHost, UdpHost {
     if (path === undefined) return this.drop('noRoute');
     const src = from !== undefined && this.isLocalAddress(from) ? from : path.src;
     const len = icmpLength(m);
-    const packet = new Uint8Array(IPV4_HEADER + len);
+    const packet = packetSlab.alloc(IPV4_HEADER + len);
     emitIcmp(m, packet, IPV4_HEADER);
     emitIpv4({ ttl: this.ttl, protocol: IPPROTO_ICMP, src, dst: to, identification: this.nextIpId() }, len, packet, 0);
     this.stats.icmpOut++;
@@ -1135,7 +1175,7 @@ export class Stack implements TcpHost, UdpHost {
     if (path === undefined) return this.drop('noRoute');
     const src = from !== undefined && this.isLocalAddress(from) ? from : path.src;
     const len = icmpv6Length(m);
-    const packet = new Uint8Array(IPV6_HEADER + len);
+    const packet = packetSlab.alloc(IPV6_HEADER + len);
     emitIcmpv6(m, src, to, packet, IPV6_HEADER);
     emitIpv6({ nextHeader: IPPROTO_ICMPV6, hopLimit: this.ttl, src, dst: to }, len, packet, 0);
     this.stats.icmpOut++;
@@ -1284,7 +1324,10 @@ export class Stack implements TcpHost, UdpHost {
   private learnPmtu(dst: Uint8Array, mtu: number): void {
     const key = addrKey(dst);
     const old = this.pmtu.get(key);
-    if (old === undefined || mtu < old.mtu || this.clock.now() - old.at > PMTU_AGE) this.pmtu.set(key, { mtu, at: this.clock.now() });
+    if (old === undefined || mtu < old.mtu || this.clock.now() - old.at > PMTU_AGE) {
+      this.pmtu.set(key, { mtu, at: this.clock.now() });
+      this.pathGen++;
+    }
   }
 
   /**

@@ -26,7 +26,10 @@ export function put32(b: Uint8Array, i: number, v: number): void {
  * represented, a buffer too small); received bytes never reach this.
  */
 export function checkUint(name: string, value: number, bits: number): void {
-  if (!Number.isInteger(value) || value < 0 || value >= 2 ** bits) {
+  // An integer in 0..2^32-1 survives `>>> 0` unchanged (NaN, fractions and
+  // negatives do not); then no bit at or above `bits` may be set. Runs for
+  // every field of every packet emitted, so no Math.pow here.
+  if ((value >>> 0) !== value || (bits < 32 && value >>> bits !== 0) || bits > 32) {
     throw new RangeError(`${name} must be an integer in 0..${2 ** bits - 1}, got ${value}`);
   }
 }

@@ -60,6 +60,8 @@ export interface Ipv4ParseOptions {
 }
 
 const MIN_HEADER = 20;
+/** The options of every header without any (a view per packet costs; this one is never written). */
+const NO_OPTIONS = new Uint8Array(0);
 
 /** Parse and validate an IPv4 packet at the start of `buf`. Never throws. */
 export function parseIpv4(buf: Uint8Array, opts?: Ipv4ParseOptions): Parsed<Ipv4Packet> {
@@ -106,7 +108,7 @@ export function parseIpv4(buf: Uint8Array, opts?: Ipv4ParseOptions): Parsed<Ipv4
       headerChecksum,
       src: buf.subarray(12, 16),
       dst: buf.subarray(16, 20),
-      options: buf.subarray(MIN_HEADER, headerLength),
+      options: headerLength === MIN_HEADER ? NO_OPTIONS : buf.subarray(MIN_HEADER, headerLength),
       payload: buf.subarray(headerLength, Math.min(totalLength, buf.length)),
       isFragment: MF || fragmentOffset !== 0,
       checksumOk,
