@@ -8,8 +8,9 @@ import { interopBench } from './interop.js';
 import { connectionsBench } from './connections.js';
 import { bulkBench } from './bulk.js';
 import { checksumBench } from './checksum.js';
+import { allocBench } from './alloc.js';
 
-const BENCHES: Bench[] = [bulkBench, checksumBench, connectionsBench, tunBench, interopBench];
+const BENCHES: Bench[] = [bulkBench, checksumBench, allocBench, connectionsBench, tunBench, interopBench];
 
 async function main(argv: string[]): Promise<number> {
   if (argv.includes('-h') || argv.includes('--help')) {
