@@ -164,6 +164,17 @@ export class TcpEndpoint implements HeapEntry {
     this.host.serviceTcp(this);
   }
 
+  /**
+   * Resize the receive or send buffer of the open connection (SO_RCVBUF /
+   * SO_SNDBUF); neither drops below the bytes it holds. Returns the size in
+   * force. A larger receive buffer is offered in a window update.
+   */
+  setBufferSize(which: 'rcv' | 'snd', bytes: number): number {
+    const size = this.conn.setBufferSize(which, bytes, this.host.now());
+    this.host.serviceTcp(this);
+    return size;
+  }
+
   setNoDelay(noDelay: boolean): void {
     this.conn.setNoDelay(noDelay);
     this.host.serviceTcp(this);

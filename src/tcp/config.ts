@@ -49,9 +49,24 @@ export interface TcpConfig {
    * 1024); a segment that would start one more is dropped and counted.
    */
   maxOutOfOrder?: number;
-  /** Receive and send buffer sizes in bytes. */
+  /** Receive and send buffer sizes in bytes (the starting sizes when auto-tuned). */
   rcvBuf: number;
   sndBuf: number;
+  /**
+   * Receive-buffer auto-tuning (dynamic right-sizing, as Linux's
+   * tcp_rmem does): when larger than `rcvBuf`, the buffer starts at
+   * `rcvBuf` and, once per round trip, grows to twice what the application
+   * read in the last round trip, up to this cap, so that the window keeps
+   * ahead of a sender that fills it. The window scale on the SYN is chosen
+   * for the cap. Default: no auto-tuning (a fixed `rcvBuf`).
+   */
+  rcvBufMax?: number;
+  /**
+   * Send-buffer auto-tuning: when larger than `sndBuf`, a writer held back
+   * by a full buffer gets a buffer of twice the congestion window, up to
+   * this cap (Linux's tcp_wmem). Default: a fixed `sndBuf`.
+   */
+  sndBufMax?: number;
   /** Delayed ACK timeout (0 disables delayed ACKs). */
   delayedAck: number;
   /**
@@ -143,6 +158,21 @@ export const BSD_PROFILE: Readonly<TcpConfig> = Object.freeze({
   delayedAck: 200_000,
   rack: false,
   quickAck: false,
+});
+
+/**
+ * The Linux profile with auto-tuned buffers, as a Linux host runs them
+ * (net.ipv4.tcp_rmem 4096 131072 6291456, tcp_wmem 4096 16384 4194304):
+ * each connection starts at 128 KB each way and grows to 6 MiB of receive
+ * and 4 MiB of send buffer when the path and the application keep up. The
+ * window scale on the SYN is 7, as Linux's. The `net` API uses it unless
+ * given a configuration; the scenarios keep LINUX_PROFILE's fixed buffers,
+ * whose small windows make textbook traces.
+ */
+export const HOST_PROFILE: Readonly<TcpConfig> = Object.freeze({
+  ...LINUX_PROFILE,
+  rcvBufMax: 6_291_456,
+  sndBufMax: 4_194_304,
 });
 
 export type ProfileName = 'linux' | 'bsd';

@@ -198,6 +198,8 @@ export class TcpConnection implements Connection {
   /** Segments whose blocks went first in recent SACK options, most recent first (RFC 2018 §4). */
   private sackRecent: number[] | undefined;
   private writeBlocked = false;
+  /** Receive-buffer auto-tuning: when the current round trip began, and the bytes read by then. */
+  private rcvSpace: { at: number; consumed: number; rtt: number | undefined } | undefined;
 
   // FIN bookkeeping.
   private finQueued = false;
@@ -331,7 +333,8 @@ export class TcpConnection implements Connection {
     this.recover = this.issV;
     this.advMss = this.cfg.mss > 0 ? this.cfg.mss : o.mss;
     this.sendLimit = Math.min(o.mss, this.advMss);
-    this.ourWscale = this.cfg.windowScaling ? windowShiftFor(this.cfg.rcvBuf) : undefined;
+    // RFC 7323 §2.2: the shift is fixed on the SYN, so an auto-tuned buffer's is chosen for its cap.
+    this.ourWscale = this.cfg.windowScaling ? windowShiftFor(Math.max(this.cfg.rcvBuf, this.cfg.rcvBufMax ?? 0)) : undefined;
     this.sndMss = Math.min(this.sendLimit, this.defaultMss());
     this.rcvMss = Math.min(this.advMss, DEFAULT_MSS_IPV4);
     this.tsOffset = o.tsOffset !== undefined ? o.tsOffset >>> 0 : mix32(this.issV);
@@ -478,6 +481,13 @@ export class TcpConnection implements Connection {
   get negotiated(): NegotiatedOptions {
     return { mss: this.sndMss, sndWscale: this.sndWscale, rcvWscale: this.rcvWscale, sackOk: this.sackOk, tsOk: this.tsOk };
   }
+  /** The receive and send buffers' sizes now (they change with auto-tuning and setBufferSize). */
+  get rcvBufSize(): number {
+    return this.rcvBuf.capacity;
+  }
+  get sndBufSize(): number {
+    return this.sndBuf.capacity;
+  }
   get readableLength(): number {
     return this.rcvBuf.readable;
   }
@@ -579,6 +589,7 @@ export class TcpConnection implements Connection {
     if (data === null) return null;
     const t = now ?? this.lastNow;
     this.lastNow = Math.max(this.lastNow, t);
+    if (this.cfg.rcvBufMax !== undefined && this.cfg.rcvBufMax > this.rcvBuf.capacity) this.rcvSpaceAdjust(t);
     if (!this.done && !this.finReceived && (this.st === 'ESTABLISHED' || this.st === 'FIN_WAIT_1' || this.st === 'FIN_WAIT_2')) {
       // Window update when the read at least doubles the window the peer
       // sees (receiver SWS avoidance, RFC 9293 §3.8.6.2.2, decides the size).
@@ -590,6 +601,64 @@ export class TcpConnection implements Connection {
       }
     }
     return data;
+  }
+
+  /**
+   * Dynamic right-sizing of the receive buffer (Linux's
+   * tcp_rcv_space_adjust, after Fisk and Feng): once per round trip,
+   * compare what the application read in it with the buffer. A sender that
+   * delivers more than half the buffer per round trip may be held back by
+   * the window, so the buffer grows to twice that, up to rcvBufMax; the
+   * next window update offers the room. The round trip is measured by the
+   * receiver (Linux's rcv_rtt_est): with timestamps, from the TSval each
+   * data segment echoes, which counts the time the window takes to travel
+   * and drain; without, the smoothed RTT (for a pure receiver, the
+   * handshake's sample, which misses the queueing a full window causes).
+   */
+  private rcvSpaceAdjust(now: number): void {
+    const consumed = this.rcvBuf.consumed;
+    const s = this.rcvSpace;
+    if (s === undefined) {
+      this.rcvSpace = { at: now, consumed, rtt: undefined };
+      return;
+    }
+    const rtt = s.rtt ?? this.rtoEst.srtt;
+    if (rtt === undefined || now - s.at < rtt) return;
+    const copied = consumed - s.consumed;
+    const cap = this.rcvBuf.capacity;
+    if (2 * copied > cap) this.rcvBuf.resize(Math.min(this.cfg.rcvBufMax!, 2 * copied));
+    s.at = now;
+    s.consumed = consumed;
+  }
+
+  /**
+   * Set the receive or send buffer's size (SO_RCVBUF / SO_SNDBUF on an open
+   * connection). Neither drops below the bytes it holds. The window scale
+   * was fixed by the SYN (RFC 7323 §2.2), so a receive buffer beyond
+   * 65535 << shift is not all offered. A larger send buffer lets a blocked
+   * writer go on ('writable'). Returns the size now in force.
+   */
+  setBufferSize(which: 'rcv' | 'snd', bytes: number, now: number): number {
+    this.lastNow = now;
+    if (which === 'snd') {
+      const before = this.sndBuf.free;
+      const size = this.sndBuf.resize(bytes);
+      if (this.sndBuf.free > before && this.writeBlocked && this.canQueueData()) {
+        this.writeBlocked = false;
+        this.evQ.push({ type: 'writable' });
+      }
+      return size;
+    }
+    const size = this.rcvBuf.resize(bytes);
+    if (!this.done && !this.finReceived && (this.st === 'ESTABLISHED' || this.st === 'FIN_WAIT_1' || this.st === 'FIN_WAIT_2')) {
+      const remaining = this.rcvWndNow();
+      const would = this.windowToAdvertise();
+      if (would > remaining && would >= 2 * remaining) {
+        this.ackNow = true;
+        this.output(now);
+      }
+    }
+    return size;
   }
 
   shutdown(now: number): void {
@@ -876,6 +945,14 @@ export class TcpConnection implements Connection {
       this.tsRecentAt = now;
     }
 
+    // The receiver's round trip, for buffer auto-tuning: data that echoes
+    // our TSval left the peer in answer to the ACK that carried it.
+    const space = this.rcvSpace;
+    if (space !== undefined && ts !== undefined && ts.ecr !== 0 && payload.length > 0) {
+      const sample = Math.max(seqSub(this.tsNow(now), ts.ecr), 0) * 1000;
+      space.rtt = space.rtt === undefined ? sample : (7 * space.rtt + sample) / 8;
+    }
+
     // Seventh: segment text.
     if (!this.processText(segSeq, payload, now)) return;
 
@@ -1084,6 +1161,12 @@ export class TcpConnection implements Connection {
 
     // RFC 6298 §5.2/§5.3.
     this.rtxAt = this.sndUnaV === this.sndMax ? Infinity : this.at(now + this.rtoEst.rto);
+    // Send-buffer auto-tuning: a writer held back by the buffer gets room
+    // for twice the congestion window (a window in flight and one queued).
+    const sndMax = this.cfg.sndBufMax;
+    if (this.writeBlocked && sndMax !== undefined && 2 * this.cwndV > this.sndBuf.capacity && this.sndBuf.capacity < sndMax) {
+      this.sndBuf.resize(Math.min(sndMax, 2 * this.cwndV));
+    }
     if (this.writeBlocked && acked > 0 && this.canQueueData()) {
       this.writeBlocked = false;
       this.evQ.push({ type: 'writable' });

@@ -34,7 +34,7 @@ export interface Range {
 }
 
 export class RecvBuffer {
-  readonly capacity: number;
+  private cap: number;
   private ring: Uint8Array;
   /** Stream offset of the first unread byte. */
   private readPos = 0;
@@ -50,10 +50,31 @@ export class RecvBuffer {
   constructor(capacity: number, maxRanges = DEFAULT_MAX_RANGES) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`receive buffer capacity must be a positive integer, got ${capacity}`);
     if (!Number.isInteger(maxRanges) || maxRanges < 1) throw new RangeError(`most out-of-order ranges must be a positive integer, got ${maxRanges}`);
-    this.capacity = capacity;
+    this.cap = capacity;
     this.maxRanges = maxRanges;
     // Shared until the first byte: even an empty Uint8Array costs ~200 heap bytes.
     this.ring = NO_BYTES;
+  }
+
+  /** Most bytes held from the first unread one on. */
+  get capacity(): number {
+    return this.cap;
+  }
+
+  /**
+   * Change the capacity (SO_RCVBUF, auto-tuning). It never drops below the
+   * bytes held, in order or not. Returns the capacity now in force.
+   */
+  resize(capacity: number): number {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`receive buffer capacity must be a positive integer, got ${capacity}`);
+    const last = this.ranges.length > 0 ? this.ranges[this.ranges.length - 1]!.end : this.inOrderEnd;
+    this.cap = Math.max(capacity, last - this.readPos);
+    return this.cap;
+  }
+
+  /** Bytes read so far (the stream offset of the first unread byte). */
+  get consumed(): number {
+    return this.readPos;
   }
 
   /** In-order bytes waiting to be read. */
@@ -63,7 +84,7 @@ export class RecvBuffer {
 
   /** Room beyond the in-order bytes: the receive window we can offer. */
   get free(): number {
-    return this.capacity - this.readable;
+    return this.cap - this.readable;
   }
 
   /** Stream offset of the next expected byte. */
@@ -87,7 +108,7 @@ export class RecvBuffer {
    */
   write(offset: number, data: Uint8Array): number {
     if (offset < 0) throw new RangeError(`negative receive offset ${offset}`);
-    const limit = this.readPos + this.capacity;
+    const limit = this.readPos + this.cap;
     const start = this.inOrderEnd + offset;
     const end = Math.min(start + data.length, limit);
     if (end <= start) return 0;
@@ -167,9 +188,9 @@ export class RecvBuffer {
   private reserve(need: number): void {
     const old = this.ring;
     if (need <= old.length) return;
-    let size = Math.max(old.length, Math.min(INITIAL_SIZE, this.capacity));
+    let size = Math.max(old.length, Math.min(INITIAL_SIZE, this.cap));
     while (size < need) size *= 2;
-    size = Math.min(size, this.capacity);
+    size = Math.min(size, this.cap);
     const next = new Uint8Array(size);
     if (old.length > 0) {
       // Everything stored lies in [readPos, readPos + old.length): copy it

@@ -13,16 +13,32 @@ const NO_BYTES = new Uint8Array(0);
 const INITIAL_SIZE = 1024;
 
 export class SendBuffer {
-  readonly capacity: number;
+  private cap: number;
   private ring: Uint8Array;
   private head = 0;
   private len = 0;
 
   constructor(capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`send buffer capacity must be a positive integer, got ${capacity}`);
-    this.capacity = capacity;
+    this.cap = capacity;
     // Shared until the first byte: even an empty Uint8Array costs ~200 heap bytes.
     this.ring = NO_BYTES;
+  }
+
+  /** Most bytes held. */
+  get capacity(): number {
+    return this.cap;
+  }
+
+  /**
+   * Change the capacity (SO_SNDBUF, auto-tuning). It never drops below the
+   * bytes held: those are the peer's to acknowledge. Returns the capacity
+   * now in force.
+   */
+  resize(capacity: number): number {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`send buffer capacity must be a positive integer, got ${capacity}`);
+    this.cap = Math.max(capacity, this.len);
+    return this.cap;
   }
 
   /** Bytes held (unacknowledged, sent or not). */
@@ -32,7 +48,7 @@ export class SendBuffer {
 
   /** Room left for `write`. */
   get free(): number {
-    return this.capacity - this.len;
+    return this.cap - this.len;
   }
 
   /** Copy in as much of `data` as fits; returns how many bytes were taken. */
@@ -89,9 +105,9 @@ export class SendBuffer {
 
   private reserve(need: number): void {
     if (need <= this.ring.length) return;
-    let size = Math.max(this.ring.length, Math.min(INITIAL_SIZE, this.capacity));
+    let size = Math.max(this.ring.length, Math.min(INITIAL_SIZE, this.cap));
     while (size < need) size *= 2;
-    size = Math.min(size, this.capacity);
+    size = Math.min(size, this.cap);
     const next = new Uint8Array(size);
     if (this.len > 0) {
       const size0 = this.ring.length;

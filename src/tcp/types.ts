@@ -113,6 +113,8 @@ export interface Connection {
   /** Abortive close: send RST, go to CLOSED (RFC 9293 §3.10.5 ABORT). */
   abort(now: number): void;
   setNoDelay(noDelay: boolean): void;
+  /** SO_RCVBUF / SO_SNDBUF on an open connection; never below the bytes held. Returns the size in force. */
+  setBufferSize(which: 'rcv' | 'snd', bytes: number, now: number): number;
   /** Enable/disable keepalive; `idle` overrides the profile's idle time (µs). */
   setKeepAlive(enable: boolean, idle?: number, now?: number): void;
   onIcmp(signal: IcmpSignal, now: number): void;
