@@ -3,7 +3,7 @@
 
 export * from './api/index.js';
 export { Stack, RealClock, type StackOptions, type InterfaceOptions, type Clock, type TimerHandle } from './stack/index.js';
-export { profile, LINUX_PROFILE, BSD_PROFILE, type TcpConfig, type ProfileName } from './tcp/config.js';
+export { profile, LINUX_PROFILE, BSD_PROFILE, HOST_PROFILE, type TcpConfig, type ProfileName } from './tcp/config.js';
 export type { NetDevice } from './link/device.js';
 
 export * as stack from './stack/index.js';

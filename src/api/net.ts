@@ -3,6 +3,7 @@
 // nothing of streams (DESIGN: api → stack); this is where they meet.
 
 import { Stack, type StackOptions } from '../stack/stack.js';
+import { HOST_PROFILE } from '../tcp/config.js';
 import { Server, type ServerOptions } from './server.js';
 import { Socket, type SocketConnectOptions } from './socket.js';
 
@@ -26,8 +27,9 @@ export function connect(stack: Stack, ...args: ConnectArgs): Socket {
 }
 
 export class NetStack extends Stack {
+  /** Without `opts.tcp`, connections get HOST_PROFILE: Linux's defaults with auto-tuned buffers. */
   constructor(opts: StackOptions) {
-    super(opts);
+    super(opts.tcp === undefined ? { ...opts, tcp: HOST_PROFILE } : opts);
   }
 
   createServer(options?: ServerOptions | ((socket: Socket) => void), connectionListener?: (socket: Socket) => void): Server {
