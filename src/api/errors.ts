@@ -68,6 +68,11 @@ export function errServerNotRunning(): Error & NodeCodedError {
   return coded(new Error('Server is not running.'), 'ERR_SERVER_NOT_RUNNING');
 }
 
+/** ERR_SOCKET_BUFFER_SIZE (as dgram.Socket throws it for a socket without a connection). */
+export function errSocketBufferSize(): Error & NodeCodedError {
+  return coded(new Error('Could not get or set buffer size: the socket has no connection'), 'ERR_SOCKET_BUFFER_SIZE');
+}
+
 /** ERR_SOCKET_CLOSED. */
 export function errSocketClosed(): Error & NodeCodedError {
   return coded(new Error('Socket is closed'), 'ERR_SOCKET_CLOSED');

@@ -19,6 +19,7 @@ import {
   errInvalidIp,
   errNotFound,
   errOutOfRange,
+  errSocketBufferSize,
   errSocketClosed,
   systemError,
 } from './errors.js';
@@ -387,6 +388,34 @@ export class Socket extends Duplex {
     this.noDelayWanted = noDelay;
     this.ep?.setNoDelay(noDelay);
     return this;
+  }
+
+  /**
+   * SO_RCVBUF / SO_SNDBUF on the open connection, named as dgram.Socket
+   * names them (net.Socket has none): the buffer's new size in bytes, never
+   * below what it holds. Auto-tuning (HOST_PROFILE) may grow it later.
+   * Throws ERR_SOCKET_BUFFER_SIZE before the connection exists.
+   */
+  setRecvBufferSize(size: number): void {
+    this.bufferEndpoint(size).setBufferSize('rcv', size);
+  }
+
+  setSendBufferSize(size: number): void {
+    this.bufferEndpoint(size).setBufferSize('snd', size);
+  }
+
+  getRecvBufferSize(): number {
+    return this.bufferEndpoint().conn.rcvBufSize;
+  }
+
+  getSendBufferSize(): number {
+    return this.bufferEndpoint().conn.sndBufSize;
+  }
+
+  private bufferEndpoint(size?: number): TcpEndpoint {
+    if (size !== undefined && (!Number.isSafeInteger(size) || size < 1)) throw errOutOfRange('size', '>= 1 and a safe integer', size);
+    if (this.ep === null) throw errSocketBufferSize();
+    return this.ep;
   }
 
   /** `initialDelay` in milliseconds (0: the profile's idle time). */

@@ -263,3 +263,39 @@ test('pending writes before the handshake go out once connected', async () => {
     stop();
   }
 });
+
+test('buffer sizes: the net API auto-tunes from 128 KB with window scale 7; set/getRecvBufferSize and set/getSendBufferSize act on the open connection', async () => {
+  const { clock, a, b } = makeNetPair();
+  const stop = startPump(clock);
+  try {
+    const peers: Socket[] = [];
+    b.createServer((s) => peers.push(s)).listen(80);
+    const unconnected = new Socket({ stack: a });
+    const notYet = (f: () => unknown): void => assert.throws(f, (e: Error & { code?: string }) => e.code === 'ERR_SOCKET_BUFFER_SIZE');
+    notYet(() => unconnected.getRecvBufferSize());
+    notYet(() => unconnected.setSendBufferSize(65536));
+    const s = a.connect(80, B4);
+    await once(s, 'connect');
+    await until(() => peers.length === 1, 'accept');
+    // HOST_PROFILE: 128 KB to start, a window scale for the 6 MiB cap.
+    assert.equal(s.getRecvBufferSize(), 131072);
+    assert.equal(s.getSendBufferSize(), 131072);
+    const ep = (s as unknown as { ep: { conn: { negotiated: { sndWscale: number; rcvWscale: number } } } }).ep;
+    assert.equal(ep.conn.negotiated.rcvWscale, 7);
+    assert.equal(ep.conn.negotiated.sndWscale, 7);
+    s.setRecvBufferSize(1 << 20);
+    s.setSendBufferSize(3 << 20);
+    assert.equal(s.getRecvBufferSize(), 1 << 20);
+    assert.equal(s.getSendBufferSize(), 3 << 20);
+    assert.throws(() => s.setRecvBufferSize(0), (e: Error & { code?: string }) => e.code === 'ERR_OUT_OF_RANGE');
+    assert.throws(() => s.setRecvBufferSize(1.5), (e: Error & { code?: string }) => e.code === 'ERR_OUT_OF_RANGE');
+    // Data still flows after the resize.
+    const got: Buffer[] = [];
+    peers[0]!.on('data', (d: Buffer) => got.push(d));
+    s.write(Buffer.alloc(300_000, 7));
+    await until(() => got.reduce((n, d) => n + d.length, 0) === 300_000, 'the data');
+    s.destroy();
+  } finally {
+    stop();
+  }
+});
