@@ -55,16 +55,16 @@ export interface TcpConfig {
   /**
    * Receive-buffer auto-tuning (dynamic right-sizing, as Linux's
    * tcp_rmem does): when larger than `rcvBuf`, the buffer starts at
-   * `rcvBuf` and, once per round trip, grows to twice what the application
-   * read in the last round trip, up to this cap, so that the window keeps
+   * `rcvBuf` and, once per round trip in which the application read more
+   * than half of it, at least doubles, up to this cap, so that the window keeps
    * ahead of a sender that fills it. The window scale on the SYN is chosen
    * for the cap. Default: no auto-tuning (a fixed `rcvBuf`).
    */
   rcvBufMax?: number;
   /**
    * Send-buffer auto-tuning: when larger than `sndBuf`, a writer held back
-   * by a full buffer gets a buffer of twice the congestion window, up to
-   * this cap (Linux's tcp_wmem). Default: a fixed `sndBuf`.
+   * by a full buffer gets a buffer of twice the congestion window (at least
+   * double the last), up to this cap (Linux's tcp_wmem). Default: a fixed `sndBuf`.
    */
   sndBufMax?: number;
   /** Delayed ACK timeout (0 disables delayed ACKs). */

@@ -608,7 +608,8 @@ export class TcpConnection implements Connection {
    * tcp_rcv_space_adjust, after Fisk and Feng): once per round trip,
    * compare what the application read in it with the buffer. A sender that
    * delivers more than half the buffer per round trip may be held back by
-   * the window, so the buffer grows to twice that, up to rcvBufMax; the
+   * the window, so the buffer grows to twice that (at least doubling), up
+   * to rcvBufMax; the
    * next window update offers the room. The round trip is measured by the
    * receiver (Linux's rcv_rtt_est): with timestamps, from the TSval each
    * data segment echoes, which counts the time the window takes to travel
@@ -623,10 +624,12 @@ export class TcpConnection implements Connection {
       return;
     }
     const rtt = s.rtt ?? this.rtoEst.srtt;
-    if (rtt === undefined || now - s.at < rtt) return;
+    // Timestamps tick in milliseconds: a round trip measures at least one.
+    if (rtt === undefined || now - s.at < Math.max(rtt, 1000)) return;
     const copied = consumed - s.consumed;
     const cap = this.rcvBuf.capacity;
-    if (2 * copied > cap) this.rcvBuf.resize(Math.min(this.cfg.rcvBufMax!, 2 * copied));
+    // At least doubling: the ring is copied on every growth.
+    if (2 * copied > cap) this.rcvBuf.resize(Math.min(this.cfg.rcvBufMax!, Math.max(2 * copied, 2 * cap)));
     s.at = now;
     s.consumed = consumed;
   }
@@ -1163,9 +1166,11 @@ export class TcpConnection implements Connection {
     this.rtxAt = this.sndUnaV === this.sndMax ? Infinity : this.at(now + this.rtoEst.rto);
     // Send-buffer auto-tuning: a writer held back by the buffer gets room
     // for twice the congestion window (a window in flight and one queued).
+    // It at least doubles each time: the ring is copied on every growth, and
+    // cwnd grows by a segment per ACK.
     const sndMax = this.cfg.sndBufMax;
     if (this.writeBlocked && sndMax !== undefined && 2 * this.cwndV > this.sndBuf.capacity && this.sndBuf.capacity < sndMax) {
-      this.sndBuf.resize(Math.min(sndMax, 2 * this.cwndV));
+      this.sndBuf.resize(Math.min(sndMax, Math.max(2 * this.cwndV, 2 * this.sndBuf.capacity)));
     }
     if (this.writeBlocked && acked > 0 && this.canQueueData()) {
       this.writeBlocked = false;
