@@ -12,7 +12,17 @@
  *     calling JavaScript once with the count;
  *   - write a batch of packets with one call from JavaScript (a TUN write
  *     carries exactly one packet, so a batch is a loop of write(2), never
- *     writev(2), which the driver would merge into a single packet).
+ *     one writev(2) for several: the driver would merge them into one).
+ *
+ * With IFF_VNET_HDR every packet read or written starts with a struct
+ * virtio_net_hdr (10 bytes). The device is opened with TUN_F_CSUM only: the
+ * kernel may then hand over TCP and UDP packets whose checksum it has not
+ * computed (VIRTIO_NET_HDR_F_NEEDS_CSUM, the field holding the
+ * pseudo-header sum) and takes such packets from us, as it does from a
+ * NIC with checksum offload. No GSO: every packet is one segment. The
+ * header of a written packet is built here (writev of header and packet,
+ * one packet): NEEDS_CSUM for a TCP segment JavaScript marked as carrying
+ * only the pseudo-header sum, no flags otherwise.
  *
  * Errors are thrown as Error objects carrying `code` (EPERM, ENOENT, ...),
  * `errno` and `syscall`, like Node's own.
@@ -33,6 +43,8 @@
 
 #include <linux/if.h>
 #include <linux/if_tun.h>
+#include <linux/virtio_net.h>
+#include <sys/uio.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
@@ -136,8 +148,8 @@ static int get_bytes(napi_env env, napi_value v, uint8_t **data, size_t *length)
 
 /* open(path: string, name: string, multiQueue: boolean): [fd, name] */
 static napi_value tun_open(napi_env env, napi_callback_info info) {
-  napi_value argv[3];
-  if (get_args(env, info, 3, argv) != 0) return NULL;
+  napi_value argv[4];
+  if (get_args(env, info, 4, argv) != 0) return NULL;
   char path[256];
   size_t path_len = 0;
   if (napi_get_value_string_utf8(env, argv[0], path, sizeof path, &path_len) != napi_ok) {
@@ -151,10 +163,11 @@ static napi_value tun_open(napi_env env, napi_callback_info info) {
   struct ifreq ifr;
   memset(&ifr, 0, sizeof ifr);
   if (get_ifname(env, argv[1], ifr.ifr_name) != 0) return NULL;
-  bool multi = false;
+  bool multi = false, vnet = false;
   CHECK(env, napi_get_value_bool(env, argv[2], &multi));
+  CHECK(env, napi_get_value_bool(env, argv[3], &vnet));
   /* IFF_TUN: bare IP packets; IFF_NO_PI: no 4-byte packet-information prefix. */
-  ifr.ifr_flags = IFF_TUN | IFF_NO_PI | (multi ? IFF_MULTI_QUEUE : 0);
+  ifr.ifr_flags = IFF_TUN | IFF_NO_PI | (multi ? IFF_MULTI_QUEUE : 0) | (vnet ? IFF_VNET_HDR : 0);
 
   int fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) {
@@ -165,6 +178,12 @@ static napi_value tun_open(napi_env env, napi_callback_info info) {
     int err = errno;
     close(fd);
     throw_errno(env, err, "ioctl", "TUNSETIFF");
+    return NULL;
+  }
+  if (vnet && ioctl(fd, TUNSETOFFLOAD, (unsigned long)TUN_F_CSUM) < 0) {
+    int err = errno;
+    close(fd);
+    throw_errno(env, err, "ioctl", "TUNSETOFFLOAD");
     return NULL;
   }
   napi_value result, fd_value, name_value;
@@ -244,31 +263,71 @@ static int write_one(int fd, const uint8_t *data, size_t len) {
   }
 }
 
+/*
+ * One packet behind its virtio_net_hdr. `partial`: a TCP segment whose
+ * checksum field holds only the pseudo-header sum; the kernel is told where
+ * the checksum starts and lies (NEEDS_CSUM) and completes it if the packet
+ * ever leaves the host, as for a NIC with checksum offload.
+ */
+static int write_vnet(int fd, const uint8_t *data, size_t len, int partial) {
+  struct virtio_net_hdr h;
+  memset(&h, 0, sizeof h);
+  if (partial && len >= 1) {
+    size_t l3 = 0;
+    uint8_t proto = 0;
+    if ((data[0] >> 4) == 4 && len >= 20) {
+      l3 = (size_t)(data[0] & 0x0f) * 4;
+      proto = data[9];
+    } else if ((data[0] >> 4) == 6 && len >= 40) {
+      l3 = 40;
+      proto = data[6];
+    }
+    if (proto == 6 && l3 >= 20 && len >= l3 + 20) {
+      h.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+      h.csum_start = (uint16_t)l3;
+      h.csum_offset = 16;
+    }
+  }
+  struct iovec iov[2] = {{&h, sizeof h}, {(void *)data, len}};
+  for (;;) {
+    ssize_t n = writev(fd, iov, 2);
+    if (n >= 0) return 0;
+    if (errno != EINTR) return errno;
+  }
+}
 
-/* write(fd, packet): 0, or the errno of a failed write. */
+/*
+ * write(fd, packet, mode): 0, or the errno of a failed write. mode 0: a
+ * device without virtio headers; 1: with one, no offload; 2: with one, the
+ * TCP checksum partial (see write_vnet).
+ */
 static napi_value tun_write(napi_env env, napi_callback_info info) {
-  napi_value argv[2];
-  if (get_args(env, info, 2, argv) != 0) return NULL;
-  int32_t fd = -1;
+  napi_value argv[3];
+  if (get_args(env, info, 3, argv) != 0) return NULL;
+  int32_t fd = -1, mode = 0;
   if (get_int(env, argv[0], &fd) != 0) return NULL;
+  if (get_int(env, argv[2], &mode) != 0) return NULL;
   uint8_t *data;
   size_t len;
   if (get_bytes(env, argv[1], &data, &len) != 0) return NULL;
   napi_value out;
-  CHECK(env, napi_create_int32(env, write_one(fd, data, len), &out));
+  int err = mode == 0 ? write_one(fd, data, len) : write_vnet(fd, data, len, mode == 2);
+  CHECK(env, napi_create_int32(env, err, &out));
   return out;
 }
 
 /*
- * writeBatch(fd, packets: Uint8Array[], count, status: Int32Array(3)): number of packets written.
+ * writeBatch(fd, packets: Uint8Array[], count, status: Int32Array(3), modes: Uint8Array | null): number
+ * of packets written. modes[i] as write()'s mode for packet i; null: mode 0
+ * for all.
  * status[0] receives how many writes failed, status[1] the errno of the last
  * failure, status[2] the bytes of the packets written.
  * A failed packet is skipped, not retried: the kernel refused it (EINVAL for a
  * packet that is neither IPv4 nor IPv6, EIO while the link is down, ...).
  */
 static napi_value tun_write_batch(napi_env env, napi_callback_info info) {
-  napi_value argv[4];
-  if (get_args(env, info, 4, argv) != 0) return NULL;
+  napi_value argv[5];
+  if (get_args(env, info, 5, argv) != 0) return NULL;
   int32_t fd = -1, count = 0;
   if (get_int(env, argv[0], &fd) != 0) return NULL;
   if (get_int(env, argv[2], &count) != 0) return NULL;
@@ -281,6 +340,19 @@ static napi_value tun_write_batch(napi_env env, napi_callback_info info) {
     return NULL;
   }
   int32_t *status = status_ptr;
+  uint8_t *modes = NULL;
+  napi_valuetype modes_type;
+  CHECK(env, napi_typeof(env, argv[4], &modes_type));
+  if (modes_type != napi_null) {
+    void *modes_ptr = NULL;
+    size_t modes_len = 0;
+    if (napi_get_typedarray_info(env, argv[4], &type, &modes_len, &modes_ptr, NULL, NULL) != napi_ok ||
+        type != napi_uint8_array || modes_len < (size_t)(count > 0 ? count : 0)) {
+      napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "synack_tun: modes must be null or a Uint8Array of count entries");
+      return NULL;
+    }
+    modes = modes_ptr;
+  }
   int32_t written = 0, failed = 0, last = 0, bytes = 0;
   for (int32_t i = 0; i < count; i++) {
     napi_value item;
@@ -288,7 +360,8 @@ static napi_value tun_write_batch(napi_env env, napi_callback_info info) {
     uint8_t *data;
     size_t len;
     if (get_bytes(env, item, &data, &len) != 0) return NULL;
-    int err = write_one(fd, data, len);
+    int mode = modes == NULL ? 0 : modes[i];
+    int err = mode == 0 ? write_one(fd, data, len) : write_vnet(fd, data, len, mode == 2);
     if (err == 0) {
       written++;
       bytes += (int32_t)len;

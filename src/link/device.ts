@@ -4,11 +4,24 @@ export interface NetDevice {
   /** Largest IP packet the device carries. */
   readonly mtu: number;
   /**
+   * Whether the device offloads TCP checksums: it accepts segments whose
+   * checksum field holds only the pseudo-header sum (`send(packet, true)`)
+   * and may deliver TCP/UDP packets with `checksumValid` set, whose
+   * checksum must then not be verified (it may be partial). Absent: no.
+   */
+  readonly checksumOffload?: boolean;
+  /**
    * Transmit one IP packet. Ownership of `packet` passes to the device: the
    * caller must not write to it afterwards (DESIGN rule 7).
+   * `partialChecksum` (only where `checksumOffload`): a TCP segment whose
+   * checksum the device completes.
    */
-  send(packet: Uint8Array): void;
-  /** Called for every IP packet received; set by whoever owns the device. */
-  onReceive: ((packet: Uint8Array) => void) | null;
+  send(packet: Uint8Array, partialChecksum?: boolean): void;
+  /**
+   * Called for every IP packet received; set by whoever owns the device.
+   * `checksumValid`: the device vouches for the TCP/UDP checksum (it may
+   * hold only the pseudo-header sum), so it must not be verified.
+   */
+  onReceive: ((packet: Uint8Array, checksumValid?: boolean) => void) | null;
   close(): void;
 }

@@ -25,6 +25,7 @@
 import type { Clock, TimerHandle } from '../stack/clock.js';
 import { Rng } from '../sim/rng.js';
 import type { NetDevice } from './device.js';
+import { fillTransportChecksum } from '../wire/tcp.js';
 
 export interface ImpairSpec {
   /** Probability that a packet is dropped (default 0). */
@@ -302,6 +303,13 @@ class Path {
  */
 export class ImpairedDevice implements NetDevice {
   onReceive: ((packet: Uint8Array) => void) | null = null;
+  /**
+   * No checksum offload through an impaired path: a corrupted packet must
+   * be caught by its checksum, so every packet carries a real one (the
+   * stack computes them for what it sends; what the wrapped device vouched
+   * for gets one computed here before it is impaired).
+   */
+  readonly checksumOffload = false;
   private readonly txPath: Path;
   private readonly rxPath: Path;
   private isClosed = false;
@@ -316,7 +324,10 @@ export class ImpairedDevice implements NetDevice {
       const h = this.onReceive;
       if (h !== null) h(p);
     });
-    inner.onReceive = (p) => this.rxPath.push(p);
+    inner.onReceive = (p, checksumValid) => {
+      if (checksumValid === true) fillTransportChecksum(p);
+      this.rxPath.push(p);
+    };
   }
 
   get mtu(): number {

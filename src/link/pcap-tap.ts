@@ -29,7 +29,7 @@ const US_PER_SEC = 1_000_000;
  * Devices carry bare IP packets, so the file's link type is RAW (101).
  */
 export class PcapTap implements NetDevice {
-  onReceive: ((packet: Uint8Array) => void) | null = null;
+  onReceive: ((packet: Uint8Array, checksumValid?: boolean) => void) | null = null;
   private readonly writer: PcapWriter;
   private readonly clock: Clock;
   private readonly write: (chunk: Uint8Array) => void;
@@ -55,9 +55,9 @@ export class PcapTap implements NetDevice {
     this.recordOut = direction !== 'in';
     this.recordIn = direction !== 'out';
     this.write(this.writer.header());
-    inner.onReceive = (packet) => {
+    inner.onReceive = (packet, checksumValid) => {
       if (this.recordIn) this.capture(packet);
-      this.onReceive?.(packet);
+      this.onReceive?.(packet, checksumValid);
     };
   }
 
@@ -65,11 +65,17 @@ export class PcapTap implements NetDevice {
     return this.inner.mtu;
   }
 
-  send(packet: Uint8Array): void {
+  /** The wrapped device's: with offload, TCP checksums are recorded as partial, as tcpdump on the device sees them. */
+  get checksumOffload(): boolean {
+    return this.inner.checksumOffload === true;
+  }
+
+  send(packet: Uint8Array, partialChecksum?: boolean): void {
     // Record before handing the packet on: once sent it belongs to the
     // device (DESIGN rule 7). The writer copies the bytes.
     if (this.recordOut) this.capture(packet);
-    this.inner.send(packet);
+    if (partialChecksum === true) this.inner.send(packet, true);
+    else this.inner.send(packet);
   }
 
   close(): void {

@@ -333,7 +333,7 @@ export class Stack implements TcpHost, UdpHost {
       if (addrs.some((a) => a.addr.length === 4)) this.routes.add(IPV4_ANY, 0, iface);
       if (addrs.some((a) => a.addr.length === 16)) this.routes.add(IPV6_ANY, 0, iface);
     }
-    opts.device.onReceive = (packet) => this.receive(iface, packet);
+    opts.device.onReceive = (packet, checksumValid) => this.receive(iface, packet, checksumValid === true);
     return iface;
   }
 
@@ -443,13 +443,18 @@ export class Stack implements TcpHost, UdpHost {
 
   // --------------------------------------------------------------- receive
 
-  private receive(iface: NetInterface | null, packet: Uint8Array): void {
+  /**
+   * One IP packet from an interface (null: loopback). `checksumValid`: the
+   * device vouches for the TCP/UDP checksum (checksum offload), which may
+   * hold only the pseudo-header sum and is not verified.
+   */
+  private receive(iface: NetInterface | null, packet: Uint8Array, checksumValid = false): void {
     if (this.closedStack) return;
     this.stats.ipIn++;
     if (packet.length === 0) return this.malformed({ layer: 'ipv4', reason: 'empty packet' }, packet);
     const version = packet[0]! >>> 4;
-    if (version === 4) this.inputIpv4(packet);
-    else if (version === 6) this.inputIpv6(packet);
+    if (version === 4) this.inputIpv4(packet, checksumValid);
+    else if (version === 6) this.inputIpv6(packet, checksumValid);
     else this.malformed({ layer: 'ipv4', reason: `bad version ${version}` }, packet);
     void iface;
   }
@@ -475,7 +480,7 @@ export class Stack implements TcpHost, UdpHost {
     this.drop('badChecksum', packet, error);
   }
 
-  private inputIpv4(packet: Uint8Array): void {
+  private inputIpv4(packet: Uint8Array, checksumValid: boolean): void {
     const r = parseIpv4(packet, NO_CHECKSUM_VERIFY);
     if (!r.ok) return this.malformed(r.error, packet);
     const ip = r.value;
@@ -494,9 +499,9 @@ export class Stack implements TcpHost, UdpHost {
     const dst = ip.dst;
     switch (ip.protocol) {
       case IPPROTO_TCP:
-        return this.inputTcp(src, dst, ip.payload, packet);
+        return this.inputTcp(src, dst, ip.payload, packet, checksumValid);
       case IPPROTO_UDP:
-        return this.inputUdp(src, dst, ip.payload, packet);
+        return this.inputUdp(src, dst, ip.payload, packet, checksumValid);
       case IPPROTO_ICMP:
         return this.inputIcmp(src, dst, ip.payload, ip.ttl, packet);
       default:
@@ -506,7 +511,7 @@ export class Stack implements TcpHost, UdpHost {
     }
   }
 
-  private inputIpv6(packet: Uint8Array): void {
+  private inputIpv6(packet: Uint8Array, checksumValid: boolean): void {
     const r = parseIpv6(packet);
     if (!r.ok) return this.malformed(r.error, packet);
     const ip = r.value;
@@ -515,9 +520,9 @@ export class Stack implements TcpHost, UdpHost {
     if (ip.isFragment) return this.drop('fragment', packet);
     switch (ip.upperProtocol) {
       case IPPROTO_TCP:
-        return this.inputTcp(ip.src, ip.finalDestination, ip.payload, packet);
+        return this.inputTcp(ip.src, ip.finalDestination, ip.payload, packet, checksumValid);
       case IPPROTO_UDP:
-        return this.inputUdp(ip.src, ip.finalDestination, ip.payload, packet);
+        return this.inputUdp(ip.src, ip.finalDestination, ip.payload, packet, checksumValid);
       case IPPROTO_ICMPV6:
         return this.inputIcmpv6(ip.src, ip.dst, ip.payload, ip.hopLimit, packet);
       case IPV6_NO_NEXT_HEADER:
@@ -535,8 +540,8 @@ export class Stack implements TcpHost, UdpHost {
 
   // ------------------------------------------------------------------ TCP
 
-  private inputTcp(src: Uint8Array, dst: Uint8Array, buf: Uint8Array, packet: Uint8Array): void {
-    if (!verifyTcpChecksum(buf, src, dst)) {
+  private inputTcp(src: Uint8Array, dst: Uint8Array, buf: Uint8Array, packet: Uint8Array, checksumValid: boolean): void {
+    if (!checksumValid && !verifyTcpChecksum(buf, src, dst)) {
       const strict = parseTcp(buf, { src, dst });
       return this.badChecksum(strict.ok ? { layer: 'tcp', reason: 'bad checksum' } : strict.error, packet);
     }
@@ -981,12 +986,15 @@ export class Stack implements TcpHost, UdpHost {
     const hlen = v6 ? IPV6_HEADER : IPV4_HEADER;
     const tcpLen = tcpHeaderLength(seg.options) + seg.payload.length;
     const packet = packetSlab.alloc(hlen + tcpLen);
-    emitTcp(seg, local, remote, packet, hlen);
+    // Checksum offload: the device (the kernel behind a TUN) completes the
+    // checksum if the packet ever leaves the host; nobody sums the data.
+    const partial = path.iface !== null && path.iface.device.checksumOffload === true;
+    emitTcp(seg, local, remote, packet, hlen, partial);
     if (v6) emitIpv6({ nextHeader: IPPROTO_TCP, hopLimit: this.ttl, src: local, dst: remote }, tcpLen, packet, 0);
     else emitIpv4({ ttl: this.ttl, protocol: IPPROTO_TCP, src: local, dst: remote, identification: this.nextIpId(), flags: { DF: true } }, tcpLen, packet, 0);
     this.stats.tcpOut++;
     if ((seg.flags & RST) !== 0) this.stats.tcpResetsOut++;
-    this.transmit(path, packet);
+    this.transmit(path, packet, partial);
   }
 
   private nextIpId(): number {
@@ -994,7 +1002,7 @@ export class Stack implements TcpHost, UdpHost {
     return this.ipId;
   }
 
-  private transmit(path: Path, packet: Uint8Array): void {
+  private transmit(path: Path, packet: Uint8Array, partialChecksum = false): void {
     if (packet.length > path.mtu) return this.drop('tooBig', packet);
     this.stats.ipOut++;
     if (path.iface === null) {
@@ -1002,7 +1010,8 @@ export class Stack implements TcpHost, UdpHost {
       this.loopTimer ??= this.clock.setTimer(this.clock.now(), this.runLoopback);
       return;
     }
-    path.iface.device.send(packet);
+    if (partialChecksum) path.iface.device.send(packet, true);
+    else path.iface.device.send(packet);
   }
 
   private readonly runLoopback = (): void => {
@@ -1099,8 +1108,8 @@ export class Stack implements TcpHost, UdpHost {
     return undefined;
   }
 
-  private inputUdp(src: Uint8Array, dst: Uint8Array, buf: Uint8Array, packet: Uint8Array): void {
-    const r = parseUdp(buf, { src, dst });
+  private inputUdp(src: Uint8Array, dst: Uint8Array, buf: Uint8Array, packet: Uint8Array, checksumValid: boolean): void {
+    const r = checksumValid ? parseUdp(buf) : parseUdp(buf, { src, dst });
     if (!r.ok) {
       if (r.error.reason.startsWith('bad checksum') || r.error.reason.startsWith('zero checksum')) return this.badChecksum(r.error, packet);
       return this.malformed(r.error, packet);

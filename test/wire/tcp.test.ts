@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
   emitTcp,
+  fillTransportChecksum,
   parseTcp,
   parseTcpOptions,
   tcpHeaderLength,
@@ -10,7 +11,7 @@ import {
   verifyTcpChecksum,
 } from '../../src/wire/tcp.js';
 import { ACK, AE, CWR, ECE, FIN, PSH, SYN, type Segment, type TcpOption } from '../../src/wire/tcp-types.js';
-import { bytes, concat, hex, pseudoV4, pseudoV6, refChecksum, with16 } from './ref.js';
+import { bytes, concat, hex, pseudoV4, pseudoV6, refChecksum, refSum, with16 } from './ref.js';
 
 const SRC4 = bytes(192, 0, 2, 1);
 const DST4 = bytes(192, 0, 2, 2);
@@ -374,3 +375,53 @@ test('property: parseTcp never throws on arbitrary bytes', () => {
     { numRuns: 3000 },
   );
 });
+
+test('partial checksum (offload): the field holds the folded pseudo-header sum, and fillTransportChecksum completes it to the real one', () => {
+  // The hand-checked SYN again: with a partial checksum only the field differs.
+  const seg: Segment = {
+    srcPort: 49152,
+    dstPort: 80,
+    seq: 0x01020304,
+    ack: 0,
+    flags: SYN,
+    window: 64240,
+    urgent: 0,
+    options: SYN_OPTIONS,
+    payload: new Uint8Array(0),
+  };
+  const out = new Uint8Array(40);
+  emitTcp(seg, SRC4, DST4, out, 0, true);
+  // The pseudo-header alone, summed by the reference (RFC 1071) loop, not complemented.
+  const pseudo = refSum(pseudoV4(SRC4, DST4, 6, 40));
+  assert.equal(hex16(out, 16), pseudo);
+  assert.deepEqual(out.subarray(0, 16), SYN_SEG.subarray(0, 16));
+  assert.deepEqual(out.subarray(18), SYN_SEG.subarray(18));
+  // In an IPv4 packet, completed in place: the hand-computed 0x04b4.
+  const packet = concat(ipv4Header(SRC4, DST4, 6, 20 + 40), out);
+  assert.equal(fillTransportChecksum(packet), true);
+  assert.equal(hex16(packet, 20 + 16), 0x04b4);
+  // From any starting value of the field, and for IPv6 and UDP as well.
+  const v6 = concat(ipv6Header(SRC6, DST6, 6, 40), with16(SYN_SEG, 16, 0x1234));
+  assert.equal(fillTransportChecksum(v6), true);
+  assert.equal(hex16(v6, 40 + 16), refChecksum(pseudoV6(SRC6, DST6, 6, 40), with16(SYN_SEG, 16, 0)));
+  const udp = concat(ipv4Header(SRC4, DST4, 17, 20 + 12), hex('1234 0035 000c ffff 6869 6a6b'));
+  assert.equal(fillTransportChecksum(udp), true);
+  assert.equal(hex16(udp, 26), refChecksum(pseudoV4(SRC4, DST4, 17, 12), hex('1234 0035 000c 0000 6869 6a6b')) || 0xffff);
+  // Not TCP or UDP, or cut short: left alone.
+  const icmp = concat(ipv4Header(SRC4, DST4, 1, 28), hex('0800 f7ff 0000 0000'));
+  assert.equal(fillTransportChecksum(icmp), false);
+  assert.equal(fillTransportChecksum(packet.subarray(0, 30)), false);
+});
+
+function hex16(b: Uint8Array, at: number): number {
+  return (b[at]! << 8) | b[at + 1]!;
+}
+
+/** A 20-byte IPv4 header (checksum left zero: fillTransportChecksum does not read it). */
+function ipv4Header(src: Uint8Array, dst: Uint8Array, protocol: number, totalLength: number): Uint8Array {
+  return concat(bytes(0x45, 0, totalLength >> 8, totalLength & 0xff, 0, 0, 0x40, 0, 64, protocol, 0, 0), src, dst);
+}
+
+function ipv6Header(src: Uint8Array, dst: Uint8Array, nextHeader: number, payloadLength: number): Uint8Array {
+  return concat(bytes(0x60, 0, 0, 0, payloadLength >> 8, payloadLength & 0xff, nextHeader, 64), src, dst);
+}

@@ -1,12 +1,17 @@
 // The preferred backend: native/tun.c opens and attaches the device, watches
 // it from the event loop (uv_poll) and reads batches into one reused buffer.
 
-import type { ReaderHandle, TunAddon } from './addon.js';
+import { WRITE_PLAIN, WRITE_VNET, WRITE_VNET_PARTIAL, type ReaderHandle, type TunAddon } from './addon.js';
 import { errnoName, type BackendSink, type TunBackend, type WriteResult } from './backend.js';
 import { errorCode, openError, tunError } from './errors.js';
 
 /** Room offered to every read: the largest IPv4/IPv6 packet without jumbograms, so none is ever cut short. */
 export const MAX_PACKET = 65536;
+/** sizeof(struct virtio_net_hdr): what IFF_VNET_HDR puts before every packet. */
+export const VNET_HDR = 10;
+/** virtio_net_hdr flags (linux/virtio_net.h): the checksum is left to us / was verified by the host. */
+const VIRTIO_NET_HDR_F_NEEDS_CSUM = 1;
+const VIRTIO_NET_HDR_F_DATA_VALID = 2;
 
 export interface AddonOpenOptions {
   path: string;
@@ -15,6 +20,8 @@ export interface AddonOpenOptions {
   mtu: number | undefined;
   txQueueLen: number | undefined;
   batch: number;
+  /** IFF_VNET_HDR with checksum offload (TUN_F_CSUM). */
+  offload: boolean;
 }
 
 export class AddonBackend implements TunBackend {
@@ -33,19 +40,36 @@ export class AddonBackend implements TunBackend {
     readonly name: string,
     readonly mtu: number,
     batch: number,
+    readonly checksumOffload: boolean,
   ) {
     // Packets are read back to back; the batch ends when fewer than
-    // MAX_PACKET bytes remain, so size the buffer for `batch` packets of
+    // one read's room remains, so size the buffer for `batch` packets of
     // the MTU plus one read's worth of room.
-    this.buf = new Uint8Array(MAX_PACKET + batch * Math.max(mtu, 1500));
+    this.hdr = checksumOffload ? VNET_HDR : 0;
+    this.buf = new Uint8Array(MAX_PACKET + this.hdr + batch * (Math.max(mtu, 1500) + this.hdr));
     this.lengths = new Uint32Array(batch);
+    this.modes = checksumOffload ? new Uint8Array(batch) : null;
   }
+
+  /** Bytes before each packet read or written (the virtio_net_hdr, or none). */
+  private readonly hdr: number;
+  /** Per-packet write modes for writeBatch (null without virtio headers). */
+  private modes: Uint8Array | null;
 
   static open(addon: TunAddon, opts: AddonOpenOptions): AddonBackend {
     let fd: number;
     let name: string;
+    let offload = opts.offload;
     try {
-      [fd, name] = addon.open(opts.path, opts.name, opts.multiQueue);
+      try {
+        [fd, name] = addon.open(opts.path, opts.name, opts.multiQueue, offload);
+      } catch (e) {
+        // A kernel or an existing multi-queue interface without virtio
+        // headers: open as a plain TUN.
+        if (!offload || errorCode(e) === 'EPERM' || errorCode(e) === 'EACCES' || errorCode(e) === 'ENOENT') throw e;
+        offload = false;
+        [fd, name] = addon.open(opts.path, opts.name, opts.multiQueue, false);
+      }
     } catch (e) {
       const syscall = typeof e === 'object' && e !== null && 'syscall' in e ? String((e as { syscall: unknown }).syscall) : '';
       throw openError(e, syscall === 'open' ? 'open' : 'attach', opts.path, opts.name);
@@ -53,7 +77,7 @@ export class AddonBackend implements TunBackend {
     try {
       if (opts.txQueueLen !== undefined) addon.txQueueLen(name, opts.txQueueLen);
       const mtu = addon.mtu(name, opts.mtu ?? 0);
-      return new AddonBackend(addon, fd, name, mtu, opts.batch);
+      return new AddonBackend(addon, fd, name, mtu, opts.batch, offload);
     } catch (e) {
       addon.close(fd);
       throw tunError(errorCode(e) ?? 'EUNKNOWN', `TUN interface '${name}': ${e instanceof Error ? e.message : String(e)}`, { syscall: 'ioctl' });
@@ -63,7 +87,7 @@ export class AddonBackend implements TunBackend {
   start(sink: BackendSink): void {
     if (this.closed || this.reader !== null) return;
     this.sink = sink;
-    this.reader = this.addon.startReader(this.fd, this.buf.buffer as ArrayBuffer, this.lengths, MAX_PACKET, this.onBatch);
+    this.reader = this.addon.startReader(this.fd, this.buf.buffer as ArrayBuffer, this.lengths, MAX_PACKET + this.hdr, this.onBatch);
     if (!this.referenced) this.addon.refReader(this.reader, false);
   }
 
@@ -76,8 +100,17 @@ export class AddonBackend implements TunBackend {
     let off = 0;
     for (let i = 0; i < count; i++) {
       const len = lengths[i]!;
+      const hdr = this.hdr;
+      if (len < hdr) {
+        off += len;
+        continue;
+      }
+      // The kernel computed no checksum (NEEDS_CSUM: the packet never left
+      // this host) or verified it (DATA_VALID). No GSO was offered, so
+      // gso_type is always none.
+      const valid = hdr > 0 && (buf[off]! & (VIRTIO_NET_HDR_F_NEEDS_CSUM | VIRTIO_NET_HDR_F_DATA_VALID)) !== 0;
       // A copy: the receiver owns what it is given, and buf is reused by the next batch (DESIGN rule 7).
-      if (!sink.packet(buf.slice(off, off + len))) return;
+      if (!sink.packet(buf.slice(off + hdr, off + len), valid)) return;
       off += len;
     }
     if (errno !== 0 && !this.closed) {
@@ -87,13 +120,22 @@ export class AddonBackend implements TunBackend {
     }
   };
 
-  write(packet: Uint8Array): string {
-    const errno = this.addon.write(this.fd, packet);
+  private mode(partial: boolean): number {
+    return this.hdr === 0 ? WRITE_PLAIN : partial ? WRITE_VNET_PARTIAL : WRITE_VNET;
+  }
+
+  write(packet: Uint8Array, partial: boolean): string {
+    const errno = this.addon.write(this.fd, packet, this.mode(partial));
     return errno === 0 ? '' : errnoName(errno);
   }
 
-  writeBatch(packets: readonly Uint8Array[], count: number): WriteResult {
-    const written = this.addon.writeBatch(this.fd, packets, count, this.status);
+  writeBatch(packets: readonly Uint8Array[], count: number, partial: readonly boolean[]): WriteResult {
+    let modes = this.modes;
+    if (modes !== null) {
+      if (modes.length < count) modes = this.modes = new Uint8Array(count);
+      for (let i = 0; i < count; i++) modes[i] = partial[i] === true ? WRITE_VNET_PARTIAL : WRITE_VNET;
+    }
+    const written = this.addon.writeBatch(this.fd, packets, count, this.status, modes);
     const failed = this.status[0]!;
     return { written, bytes: this.status[2]!, failed, lastError: failed === 0 ? '' : errnoName(this.status[1]!) };
   }

@@ -9,16 +9,24 @@ import { fileURLToPath } from 'node:url';
 
 /** The functions native/tun.c exports. */
 export interface TunAddon {
-  /** Opens the clone device and attaches it (IFF_TUN | IFF_NO_PI); returns [fd, interface name]. */
-  open(path: string, name: string, multiQueue: boolean): [number, string];
+  /**
+   * Opens the clone device and attaches it (IFF_TUN | IFF_NO_PI, and with
+   * `vnetHdr` IFF_VNET_HDR with checksum offload, TUN_F_CSUM); returns
+   * [fd, interface name].
+   */
+  open(path: string, name: string, multiQueue: boolean, vnetHdr: boolean): [number, string];
   /** Sets the MTU when `set` > 0; returns the MTU in force. */
   mtu(name: string, set: number): number;
   txQueueLen(name: string, len: number): void;
   close(fd: number): void;
-  /** 0, or the errno of the failed write. */
-  write(fd: number, packet: Uint8Array): number;
-  /** Writes packets[0..count); status receives [failed writes, last errno, bytes written]; returns packets written. */
-  writeBatch(fd: number, packets: readonly Uint8Array[], count: number, status: Int32Array): number;
+  /** 0, or the errno of the failed write. `mode`: see WRITE_PLAIN, WRITE_VNET, WRITE_VNET_PARTIAL. */
+  write(fd: number, packet: Uint8Array, mode: number): number;
+  /**
+   * Writes packets[0..count), packet i in modes[i] (null: all WRITE_PLAIN);
+   * status receives [failed writes, last errno, bytes written]; returns
+   * packets written.
+   */
+  writeBatch(fd: number, packets: readonly Uint8Array[], count: number, status: Int32Array, modes: Uint8Array | null): number;
   /**
    * Watches `fd` from the event loop; each time it is readable, reads up to
    * lengths.length packets back to back into `buf` (each read offered
@@ -28,6 +36,13 @@ export interface TunAddon {
   stopReader(handle: ReaderHandle): void;
   refReader(handle: ReaderHandle, ref: boolean): void;
 }
+
+/** A write to a device without virtio headers. */
+export const WRITE_PLAIN = 0;
+/** A write behind a virtio_net_hdr without flags (the packet's checksums are complete). */
+export const WRITE_VNET = 1;
+/** A write behind a virtio_net_hdr; a TCP segment's checksum is partial (VIRTIO_NET_HDR_F_NEEDS_CSUM). */
+export const WRITE_VNET_PARTIAL = 2;
 
 /** Opaque handle to a native reader. */
 export interface ReaderHandle {

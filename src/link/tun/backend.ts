@@ -7,8 +7,13 @@ import { constants } from 'node:os';
 export interface BackendSink {
   /** A wake-up of the reader: the packets that follow, up to the next batch(), were read together. */
   batch(): void;
-  /** One packet, in a buffer the receiver now owns. Returns false to stop the current batch (the device closed). */
-  packet(packet: Uint8Array): boolean;
+  /**
+   * One packet, in a buffer the receiver now owns; `checksumValid`: the
+   * kernel vouches for its TCP/UDP checksum (it may hold only the
+   * pseudo-header sum). Returns false to stop the current batch (the
+   * device closed).
+   */
+  packet(packet: Uint8Array, checksumValid: boolean): boolean;
   /** A read failed for good; the backend has stopped reading. */
   error(err: Error): void;
 }
@@ -30,11 +35,13 @@ export interface TunBackend {
   readonly name: string;
   /** MTU of the interface when it was opened. */
   readonly mtu: number;
+  /** Virtio headers with checksum offload are in use (see TunDevice.checksumOffload). */
+  readonly checksumOffload: boolean;
   start(sink: BackendSink): void;
-  /** Writes one packet: '' on success, else the errno name. */
-  write(packet: Uint8Array): string;
-  /** Writes packets[0..count), one write each (a TUN write is one packet). */
-  writeBatch(packets: readonly Uint8Array[], count: number): WriteResult;
+  /** Writes one packet: '' on success, else the errno name. `partial`: its TCP checksum is the pseudo-header sum only (offload only). */
+  write(packet: Uint8Array, partial: boolean): string;
+  /** Writes packets[0..count), one write each (a TUN write is one packet); partial[i] as write()'s. */
+  writeBatch(packets: readonly Uint8Array[], count: number, partial: readonly boolean[]): WriteResult;
   /** Whether the open device keeps the event loop alive. */
   setRef(ref: boolean): void;
   /** Stops reading and releases the descriptor; resolves when every holder has let it go. */

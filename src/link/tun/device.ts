@@ -2,6 +2,7 @@
 // Every read returns exactly one IP packet and every write sends exactly one.
 
 import type { NetDevice } from '../device.js';
+import { fillTransportChecksum } from '../../wire/tcp.js';
 import type { BackendSink, TunBackend } from './backend.js';
 import { tunError } from './errors.js';
 
@@ -26,11 +27,14 @@ export interface TunDeviceStats {
   txAfterClose: number;
 }
 
+/** sendBatch()'s packets: complete checksums. */
+const NONE_PARTIAL: readonly boolean[] = [];
+
 /** Most packets queued by `send()` before they are written without waiting for the end of the tick. */
 export const DEFAULT_TX_BATCH = 64;
 
 export class TunDevice implements NetDevice {
-  onReceive: ((packet: Uint8Array) => void) | null = null;
+  onReceive: ((packet: Uint8Array, checksumValid?: boolean) => void) | null = null;
   /**
    * Called when reading stops for good (the interface was deleted under us,
    * the fallback reader died). When null, the error becomes a process warning.
@@ -53,6 +57,8 @@ export class TunDevice implements NetDevice {
   private resolveClosed: () => void = () => {};
   private isClosed = false;
   private readonly queue: Uint8Array[] = [];
+  /** queuePartial[i]: queue[i] is a TCP segment with a partial checksum. */
+  private readonly queuePartial: boolean[] = [];
   private flushScheduled = false;
   private readonly txBatch: number;
 
@@ -83,6 +89,18 @@ export class TunDevice implements NetDevice {
     return this.backend.fd;
   }
 
+  /**
+   * Checksum offload through virtio headers (IFF_VNET_HDR, TUN_F_CSUM; the
+   * addon backend, unless `offload: false`): TCP segments may be sent with
+   * only the pseudo-header sum in their checksum (`send(packet, true)`),
+   * and received TCP/UDP packets the kernel vouches for arrive with
+   * `checksumValid` (their checksum may be partial). Neither side then
+   * sums the data, as with a NIC that offloads checksums.
+   */
+  get checksumOffload(): boolean {
+    return this.backend.checksumOffload;
+  }
+
   /** Which backend moves the packets: the native addon or the python3-assisted fallback. */
   get backendKind(): 'addon' | 'python' {
     return this.backend.kind;
@@ -96,7 +114,7 @@ export class TunDevice implements NetDevice {
     batch: (): void => {
       this.stats.rxBatches++;
     },
-    packet: (packet: Uint8Array): boolean => {
+    packet: (packet: Uint8Array, checksumValid: boolean): boolean => {
       if (this.isClosed) return false;
       const handler = this.onReceive;
       if (handler === null) {
@@ -105,7 +123,7 @@ export class TunDevice implements NetDevice {
       }
       this.stats.rxPackets++;
       this.stats.rxBytes += packet.length;
-      handler(packet);
+      handler(packet, checksumValid);
       return !this.isClosed;
     },
     error: (err: Error): void => {
@@ -120,14 +138,22 @@ export class TunDevice implements NetDevice {
    * not write to it afterwards). Packets sent in one tick are written
    * together at its end (or as soon as a batch is full): one call into the
    * backend, one write(2) per packet. Never throws: refused packets are
-   * counted in `stats.txErrors`.
+   * counted in `stats.txErrors`. `partialChecksum`: a TCP segment whose
+   * checksum field holds only the pseudo-header sum; the kernel completes
+   * it if the packet leaves the host (on a device without offload it is
+   * completed here).
    */
-  send(packet: Uint8Array): void {
+  send(packet: Uint8Array, partialChecksum = false): void {
     if (this.isClosed) {
       this.stats.txAfterClose++;
       return;
     }
+    if (partialChecksum && !this.backend.checksumOffload) {
+      fillTransportChecksum(packet);
+      partialChecksum = false;
+    }
     this.queue.push(packet);
+    this.queuePartial.push(partialChecksum);
     if (this.queue.length >= this.txBatch) this.flush();
     else if (!this.flushScheduled) {
       this.flushScheduled = true;
@@ -143,15 +169,16 @@ export class TunDevice implements NetDevice {
     }
     this.flush();
     if (packets.length === 0) return;
-    this.account(packets, packets.length);
+    this.account(packets, packets.length, NONE_PARTIAL);
   }
 
   /** Write whatever send() has queued, now. */
   flush(): void {
     const n = this.queue.length;
     if (n === 0 || this.isClosed) return;
-    this.account(this.queue, n);
+    this.account(this.queue, n, this.queuePartial);
     this.queue.length = 0;
+    this.queuePartial.length = 0;
   }
 
   private readonly flushTask = (): void => {
@@ -159,12 +186,12 @@ export class TunDevice implements NetDevice {
     this.flush();
   };
 
-  private account(packets: readonly Uint8Array[], n: number): void {
+  private account(packets: readonly Uint8Array[], n: number, partial: readonly boolean[]): void {
     const stats = this.stats;
     stats.txBatches++;
     if (n === 1) {
       const p = packets[0]!;
-      const err = this.backend.write(p);
+      const err = this.backend.write(p, partial[0] === true);
       if (err === '') {
         stats.txPackets++;
         stats.txBytes += p.length;
@@ -174,7 +201,7 @@ export class TunDevice implements NetDevice {
       }
       return;
     }
-    const r = this.backend.writeBatch(packets, n);
+    const r = this.backend.writeBatch(packets, n, partial);
     stats.txPackets += r.written;
     stats.txBytes += r.bytes;
     if (r.failed !== 0) {
@@ -206,6 +233,7 @@ export class TunDevice implements NetDevice {
     this.isClosed = true;
     this.onReceive = null;
     this.queue.length = 0;
+    this.queuePartial.length = 0;
     this.backend.close().then(this.resolveClosed, (e: unknown) => {
       process.emitWarning(tunError('EIO', `closing TUN interface '${this.name}': ${e instanceof Error ? e.message : String(e)}`));
       this.resolveClosed();

@@ -39,6 +39,14 @@ export interface TunOptions {
   batch?: number;
   /** The clone device (default /dev/net/tun). */
   path?: string;
+  /**
+   * Checksum offload through virtio headers (IFF_VNET_HDR with TUN_F_CSUM):
+   * the kernel and synack leave TCP checksums of packets that never leave
+   * the host uncomputed, as over a NIC that offloads them. Default true
+   * with the addon (the python3 fallback has none); a kernel that refuses
+   * it gets a plain TUN. See TunDevice.checksumOffload.
+   */
+  offload?: boolean;
 }
 
 export const TUN_CLONE_DEVICE = '/dev/net/tun';
@@ -86,6 +94,7 @@ export async function openTun(opts: TunOptions = {}): Promise<TunDevice> {
     mtu: opts.mtu,
     txQueueLen: opts.txQueueLen,
     batch,
+    offload: opts.offload ?? true,
   };
   const want = opts.backend ?? 'auto';
   let backend: TunBackend;
