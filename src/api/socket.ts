@@ -24,6 +24,9 @@ import {
   systemError,
 } from './errors.js';
 
+/** Most bytes one 'data' chunk carries. */
+const READ_CHUNK = 65_536;
+
 export interface SocketOptions {
   /** The stack the socket lives on. */
   stack: Stack;
@@ -258,7 +261,10 @@ export class Socket extends Duplex {
     this.pulling = true;
     try {
       while (this.wantData && !this.destroyed) {
-        const d = ep.read();
+        // At most 64 KiB a chunk, as Node's sockets read: an auto-tuned
+        // buffer may hold megabytes, and one buffer that size costs more
+        // (fresh pages) than several of 64 KiB.
+        const d = ep.read(READ_CHUNK);
         if (d === null) break;
         this.bytesReadCount += d.length;
         this.touch();
