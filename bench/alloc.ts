@@ -1,6 +1,7 @@
-// What a fresh packet-sized buffer costs: `new Uint8Array(n)` (an
-// ArrayBuffer of its own) against a view carved from a shared slab
-// (src/wire/slab.ts), at a full Ethernet segment and at 64 KB. Each loop
+// What a fresh buffer costs: `new Uint8Array(n)` at 64 bytes (on V8's heap)
+// and 65 (a backing store of its own), and at packet sizes against a view
+// carved from a shared slab (src/wire/slab.ts): a full Ethernet segment
+// and 64 KB. Each loop
 // keeps the last 64 buffers alive, as packets in flight would be.
 
 import { Slab } from '../src/wire/slab.js';
@@ -25,6 +26,10 @@ export const allocBench: Bench = {
   description: 'fresh packet buffers: new Uint8Array against views of a shared slab',
   async run() {
     const rows: BenchRow[] = [];
+    // A typed array of up to 64 bytes lives on V8's heap; from 65 on it gets a backing store.
+    for (const size of [64, 65]) {
+      rows.push({ bench: 'alloc', case: `new Uint8Array(${size})`, value: perMicro((n) => new Uint8Array(n), size), unit: 'buffers/µs' });
+    }
     for (const size of [1500, 65_535]) {
       const slab = new Slab(1 << 20, 65_536 + 128);
       const own = perMicro((n) => new Uint8Array(n), size);
