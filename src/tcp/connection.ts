@@ -89,6 +89,21 @@ export interface TcpStats {
 }
 
 /** What the two SYNs negotiated. */
+/**
+ * Undoing a reduction that proves spurious (RFC 3708, RFC 4015): the
+ * algorithm's way back, the retransmissions of the episode not yet reported
+ * as duplicates by D-SACK, the range in flight when it began, and the TSval
+ * then, for the Eifel test on the first ACK after it. Made when a reduction
+ * begins: an idle connection holds none.
+ */
+interface UndoPoint {
+  fn: () => void;
+  retrans: number;
+  from: number;
+  to: number;
+  tsval: number | undefined;
+}
+
 export interface NegotiatedOptions {
   /** Payload bytes per full segment we send (MSS less the options every segment carries). */
   mss: number;
@@ -239,17 +254,8 @@ export class TcpConnection implements Connection {
   private tlpRetrans = false;
   /** A D-SACK reported the probe: the tail it repeated had arrived (RFC 8985 §7.4.2). */
   private tlpDsack = false;
-  /**
-   * Undoing a reduction that proves spurious (RFC 3708, RFC 4015): the
-   * algorithm's way back, the retransmissions of the episode not yet
-   * reported as duplicates by D-SACK, the range in flight when it began,
-   * and the TSval then, for the Eifel test on the first ACK after it.
-   */
-  private undoFn: (() => void) | undefined;
-  private undoRetrans = 0;
-  private undoFrom = 0;
-  private undoTo = 0;
-  private undoTsval: number | undefined;
+  /** The way back from the current reduction, should it prove spurious. */
+  private undo: UndoPoint | undefined;
   /** SND.MAX and SND.UNA when the probe timer was last armed: it restarts when either moves. */
   private tlpUna = 0;
   private tlpMax = 0;
@@ -1092,11 +1098,12 @@ export class TcpConnection implements Connection {
   /** SND.UNA < SEG.ACK ≤ SND.NXT: new data (or our SYN/FIN) acknowledged. */
   private newAck(ack: number, ts: { val: number; ecr: number } | undefined, now: number): void {
     const synAcked = this.sndUnaV === this.issV;
-    if (this.undoTsval !== undefined && ts !== undefined && ts.ecr !== 0) {
+    const undo = this.undo;
+    if (undo !== undefined && undo.tsval !== undefined && ts !== undefined && ts.ecr !== 0) {
       // RFC 3522 §2 / RFC 4015: the first ACK to cover the resent head
       // echoes the original's timestamp: the original had arrived.
-      const original = seqLt(ts.ecr, this.undoTsval);
-      this.undoTsval = undefined;
+      const original = seqLt(ts.ecr, undo.tsval);
+      undo.tsval = undefined;
       if (original) this.spurious();
     }
     let sampled = false;
@@ -1589,22 +1596,17 @@ export class TcpConnection implements Connection {
 
   /** A reduction begins (fast recovery, or a timeout outside any): remember how to take it back. */
   private beginUndo(now: number, timeout = false): void {
-    this.undoFn = this.cc.undoPoint();
-    this.undoRetrans = 0;
-    this.undoFrom = this.sndUnaV;
-    this.undoTo = this.sndMax;
     // The Eifel test needs the resent segment to be the one at SND.UNA.
     const head = timeout || this.rack?.firstLost()?.start === this.sndUnaV;
-    this.undoTsval = this.tsOk && head ? this.tsNow(now) : undefined;
+    this.undo = { fn: this.cc.undoPoint(), retrans: 0, from: this.sndUnaV, to: this.sndMax, tsval: this.tsOk && head ? this.tsNow(now) : undefined };
   }
 
   /** The episode's retransmissions were not needed: restore the window and stop resending. */
   private spurious(): void {
-    const undo = this.undoFn;
+    const undo = this.undo;
     if (undo === undefined) return;
-    this.undoFn = undefined;
-    this.undoTsval = undefined;
-    undo();
+    this.undo = undefined;
+    undo.fn();
     this.stats.spuriousRecoveries++;
     this.rack?.clearLost();
     this.inRecovery = false;
@@ -1653,7 +1655,8 @@ export class TcpConnection implements Connection {
     this.stats.dsacksIn++;
     rack.onDsack(ack, this.sndMax);
     // RFC 3708: once every retransmission of the episode came back as a duplicate, none was needed.
-    if (this.undoFn !== undefined && this.undoRetrans > 0 && !seqLt(b0.left >>> 0, this.undoFrom) && seqLe(b0.right >>> 0, this.undoTo) && --this.undoRetrans === 0) this.spurious();
+    const undo = this.undo;
+    if (undo !== undefined && undo.retrans > 0 && !seqLt(b0.left >>> 0, undo.from) && seqLe(b0.right >>> 0, undo.to) && --undo.retrans === 0) this.spurious();
     if (this.tlpEnd !== undefined && this.tlpRetrans && seqLt(b0.left >>> 0, this.tlpEnd) && seqGt(b0.right >>> 0, this.tlpStart)) this.tlpDsack = true;
   }
 
@@ -1682,7 +1685,7 @@ export class TcpConnection implements Connection {
       const lost = rack.firstLost();
       if (lost !== undefined) {
         this.resendRange(lost.start, lost.end, now);
-        this.undoRetrans++;
+        if (this.undo !== undefined) this.undo.retrans++;
         continue;
       }
       if (!this.sendNewInRecovery(now)) return;
