@@ -81,6 +81,13 @@ export interface TcpConfig {
    * Linux). Default off.
    */
   ackEverySecondSegment?: boolean;
+  /**
+   * HyStart++ (RFC 9406) in the initial slow start: leave it when the RTT
+   * grows, before the bottleneck's queue overflows, through a phase of
+   * conservative growth. Default off (Linux runs its own HyStart, whose
+   * traces the linux profile reproduces); on in HOST_PROFILE.
+   */
+  hystart?: boolean;
   /** Nagle's algorithm on by default (RFC 896); setNoDelay turns it off per socket. */
   nagle: boolean;
   /**
@@ -165,7 +172,8 @@ export const BSD_PROFILE: Readonly<TcpConfig> = Object.freeze({
  * (net.ipv4.tcp_rmem 4096 131072 6291456, tcp_wmem 4096 16384 4194304):
  * each connection starts at 128 KB each way and grows to 6 MiB of receive
  * and 4 MiB of send buffer when the path and the application keep up. The
- * window scale on the SYN is 7, as Linux's. The `net` API uses it unless
+ * window scale on the SYN is 7, as Linux's. CUBIC's initial slow start
+ * runs HyStart++ (RFC 9406). The `net` API uses it unless
  * given a configuration; the scenarios keep LINUX_PROFILE's fixed buffers,
  * whose small windows make textbook traces.
  */
@@ -173,6 +181,7 @@ export const HOST_PROFILE: Readonly<TcpConfig> = Object.freeze({
   ...LINUX_PROFILE,
   rcvBufMax: 6_291_456,
   sndBufMax: 4_194_304,
+  hystart: true,
 });
 
 export type ProfileName = 'linux' | 'bsd';

@@ -31,7 +31,7 @@ import {
 import { SendBuffer } from './send-buffer.js';
 import { SackScoreboard } from './sack-scoreboard.js';
 import { Rack, probeTimeout } from './rack.js';
-import { createCongestionControl, type CongestionControl, type CongestionControlName } from './cc/index.js';
+import { createCongestionControl, type AckSample, type CongestionControl, type CongestionControlName } from './cc/index.js';
 import { RecvBuffer } from './recv-buffer.js';
 import type { CookieRestored } from './syncookie.js';
 
@@ -115,6 +115,8 @@ export interface NegotiatedOptions {
 
 const EMPTY = new Uint8Array(0);
 const SECOND = 1_000_000;
+const HYSTART = { hystart: true } as const;
+const ACK_SAMPLE: AckSample = { ack: 0, sndNxt: 0, rtt: undefined };
 /** RFC 6298 §5.7: RTO when data starts after a retransmitted SYN without an RTT sample. */
 const RTO_FALLBACK = 3 * SECOND;
 /**
@@ -347,7 +349,7 @@ export class TcpConnection implements Connection {
     this.sndBuf = new SendBuffer(this.cfg.sndBuf);
     this.rcvBuf = new RecvBuffer(this.cfg.rcvBuf, this.cfg.maxOutOfOrder);
     this.rtoEst = new RtoEstimator(this.cfg);
-    this.cc = createCongestionControl(this.cfg.congestionControl ?? 'cubic', this.sndMss, this.cfg.initialWindowSegments * this.sndMss);
+    this.cc = createCongestionControl(this.cfg.congestionControl ?? 'cubic', this.sndMss, this.cfg.initialWindowSegments * this.sndMss, this.cfg.hystart === true ? HYSTART : {});
     this.kaIdle = this.cfg.keepaliveIdle;
     this.lastRcvAt = o.now;
     this.noDelay = !this.cfg.nagle;
@@ -736,7 +738,7 @@ export class TcpConnection implements Connection {
   /** Switch the congestion control algorithm; the new one starts from the current window and threshold. */
   setCongestionControl(name: CongestionControlName): void {
     if (name === this.cc.name) return;
-    const next = createCongestionControl(name, this.sndMss, this.cc.cwnd);
+    const next = createCongestionControl(name, this.sndMss, this.cc.cwnd, this.cfg.hystart === true && this.cc.ssthresh === 0x7fffffff ? HYSTART : {});
     next.ssthresh = this.cc.ssthresh;
     this.cc = next;
   }
@@ -1107,6 +1109,7 @@ export class TcpConnection implements Connection {
       if (original) this.spurious();
     }
     let sampled = false;
+    let rttSample: number | undefined;
     // RTT: a timestamp echo names the transmission (RFC 7323 §4.1);
     // otherwise one timed segment at a time, never a retransmitted one (Karn).
     if (ts !== undefined && ts.ecr !== 0) {
@@ -1119,11 +1122,13 @@ export class TcpConnection implements Connection {
         this.stats.staleEchoes++;
       } else if (ms < 0x7fffffff) {
         this.rtoTsval = undefined;
-        this.rtoEst.sample(ms * 1000);
+        rttSample = ms * 1000;
+        this.rtoEst.sample(rttSample);
         sampled = true;
       }
     } else if (this.rttSeq !== undefined && seqGt(ack, this.rttSeq)) {
-      this.rtoEst.sample(now - this.rttStart);
+      rttSample = now - this.rttStart;
+      this.rtoEst.sample(rttSample);
       sampled = true;
     }
     if (this.rttSeq !== undefined && seqGt(ack, this.rttSeq)) this.rttSeq = undefined;
@@ -1162,7 +1167,11 @@ export class TcpConnection implements Connection {
         this.cwndV = Math.max(this.cwndV - acked + this.sndMss, this.sndMss);
       }
     } else if (acked > 0) {
-      this.cc.onAck(acked, now, this.rtoEst.srtt);
+      // One scratch record for every connection: read at once, never kept.
+      ACK_SAMPLE.ack = ack;
+      ACK_SAMPLE.sndNxt = this.sndMax;
+      ACK_SAMPLE.rtt = rttSample;
+      this.cc.onAck(acked, now, this.rtoEst.srtt, ACK_SAMPLE);
     }
     this.dupAcks = 0;
     // RFC 6675 §5: with SACK, loss is also found by the scoreboard after a new ACK.

@@ -4,7 +4,8 @@
 // convex beyond, but never below the Reno-friendly estimate W_est (§4.3).
 // Slow start below ssthresh is RFC 5681's.
 
-import type { CongestionControl } from './types.js';
+import type { AckSample, CongestionControl } from './types.js';
+import { CSS_GROWTH_DIVISOR, HyStartPlusPlus } from './hystart.js';
 
 /** RFC 9438 §4.1: C = 0.4, β_cubic = 0.7. */
 export const CUBIC_C = 0.4;
@@ -31,20 +32,36 @@ export class Cubic implements CongestionControl {
   /** cwnd in segments with a fractional part, so that growth below one segment per ACK is not lost. */
   private cwndSeg: number;
 
-  constructor(mss: number, initialWindow: number) {
+  /** HyStart++ in the initial slow start: undefined until the first ACK, null when off or over. */
+  private hs: HyStartPlusPlus | null | undefined;
+
+  constructor(mss: number, initialWindow: number, hystart = false) {
     this.mss = mss;
     this.cwnd = initialWindow;
     this.cwndSeg = initialWindow / mss;
+    this.hs = hystart ? undefined : null;
   }
+
 
   /** W_cubic(t) in segments for `t` seconds into the epoch. */
   wCubic(t: number): number {
     return CUBIC_C * (t - this.k) ** 3 + this.wMax;
   }
 
-  onAck(acked: number, now: number, srtt: number | undefined): void {
+  onAck(acked: number, now: number, srtt: number | undefined, sample?: AckSample): void {
     if (this.cwnd < this.ssthresh) {
-      this.cwnd += Math.min(acked, this.mss);
+      let grow = Math.min(acked, this.mss);
+      if (this.hs !== null && sample !== undefined) {
+        const phase = (this.hs ??= new HyStartPlusPlus()).onAck(sample.ack, sample.sndNxt, sample.rtt);
+        if (phase === 'done') {
+          // RFC 9406 §4.2: CSS is over, congestion avoidance from this window.
+          this.ssthresh = this.cwnd;
+          this.hs = null;
+          return;
+        }
+        if (phase === 'css') grow = Math.floor(grow / CSS_GROWTH_DIVISOR);
+      }
+      this.cwnd += grow;
       this.cwndSeg = this.cwnd / this.mss;
       return;
     }
@@ -81,6 +98,8 @@ export class Cubic implements CongestionControl {
 
   onCongestion(flight: number, now: number): void {
     void now;
+    // RFC 9406 §4.2: a loss ends HyStart++; the reduction is CUBIC's.
+    this.hs = null;
     const seg = this.cwnd / this.mss;
     // §4.7 fast convergence: release bandwidth when the window stopped short of the last W_max.
     if (seg < this.wLastMax) {

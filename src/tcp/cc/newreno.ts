@@ -2,7 +2,8 @@
 // counting, at most one MSS per ACK), then about one MSS per RTT, and
 // ssthresh = max(FlightSize / 2, 2·SMSS) on loss (§3.1 eq. 4).
 
-import type { CongestionControl } from './types.js';
+import type { AckSample, CongestionControl } from './types.js';
+import { CSS_GROWTH_DIVISOR, HyStartPlusPlus } from './hystart.js';
 
 export class NewReno implements CongestionControl {
   readonly name = 'newreno';
@@ -12,14 +13,30 @@ export class NewReno implements CongestionControl {
   /** Bytes acknowledged in congestion avoidance not yet turned into window (RFC 5681 §3.1, "appropriate byte counting"). */
   private caAcked = 0;
 
-  constructor(mss: number, initialWindow: number) {
+  /** HyStart++ in the initial slow start: undefined until the first ACK, null when off or over. */
+  private hs: HyStartPlusPlus | null | undefined;
+
+  constructor(mss: number, initialWindow: number, hystart = false) {
     this.mss = mss;
     this.cwnd = initialWindow;
+    this.hs = hystart ? undefined : null;
   }
 
-  onAck(acked: number): void {
+
+  onAck(acked: number, _now?: number, _srtt?: number, sample?: AckSample): void {
     if (this.cwnd < this.ssthresh) {
-      this.cwnd += Math.min(acked, this.mss);
+      let grow = Math.min(acked, this.mss);
+      if (this.hs !== null && sample !== undefined) {
+        const phase = (this.hs ??= new HyStartPlusPlus()).onAck(sample.ack, sample.sndNxt, sample.rtt);
+        if (phase === 'done') {
+          // RFC 9406 §4.2: CSS is over, congestion avoidance from this window.
+          this.ssthresh = this.cwnd;
+          this.hs = null;
+          return;
+        }
+        if (phase === 'css') grow = Math.floor(grow / CSS_GROWTH_DIVISOR);
+      }
+      this.cwnd += grow;
       return;
     }
     // Congestion avoidance: one MSS once a whole window has been acknowledged.
@@ -31,6 +48,8 @@ export class NewReno implements CongestionControl {
   }
 
   onCongestion(flight: number): void {
+    // RFC 9406 §4.2: a loss ends HyStart++; the reduction is the algorithm's.
+    this.hs = null;
     this.ssthresh = Math.max(Math.floor(flight / 2), 2 * this.mss);
     this.caAcked = 0;
   }

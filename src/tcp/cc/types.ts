@@ -5,6 +5,22 @@
 
 export type CongestionControlName = 'newreno' | 'cubic';
 
+/** One ACK as HyStart++ (RFC 9406) sees it. */
+export interface AckSample {
+  /** SEG.ACK. */
+  ack: number;
+  /** SND.NXT (the highest sequence number sent) after the ACK. */
+  sndNxt: number;
+  /** The RTT sample this ACK gave (µs), if it gave one. */
+  rtt: number | undefined;
+}
+
+/** Options of an algorithm instance. */
+export interface CongestionControlOptions {
+  /** HyStart++ (RFC 9406) in the initial slow start. */
+  hystart?: boolean;
+}
+
 export interface CongestionControl {
   readonly name: CongestionControlName;
   /** Congestion window (bytes). */
@@ -15,9 +31,10 @@ export interface CongestionControl {
   mss: number;
   /**
    * `acked` new bytes were cumulatively acknowledged outside recovery;
-   * `srtt` is the smoothed RTT (µs) when known.
+   * `srtt` is the smoothed RTT (µs) when known; `sample` what else the
+   * ACK told (HyStart++ needs the round and the RTT sample).
    */
-  onAck(acked: number, now: number, srtt: number | undefined): void;
+  onAck(acked: number, now: number, srtt: number | undefined, sample?: AckSample): void;
   /**
    * Loss found by duplicate ACKs or SACK (RFC 5681 §3.2 step 2): set
    * ssthresh from `flight` (bytes outstanding). The connection then sets
