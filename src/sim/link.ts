@@ -25,6 +25,7 @@
 
 import type { Clock } from '../stack/clock.js';
 import type { Rng } from './rng.js';
+import { incrementalUpdate } from '../wire/checksum.js';
 
 export interface LinkOptions {
   /** Propagation delay in µs (default 0). */
@@ -58,6 +59,13 @@ export interface LinkOptions {
   queueLimit?: number;
   /** Largest packet in bytes; longer ones are dropped (default: no limit). */
   mtu?: number;
+  /**
+   * ECN marking (RFC 3168 §5, a step-threshold AQM): an ECN-capable packet
+   * (ECT(0) or ECT(1)) that arrives with at least this many packets waiting
+   * for the transmitter is marked CE instead of queued unmarked. Only with
+   * a bandwidth. Default: no marking.
+   */
+  ecnThreshold?: number;
 }
 
 export type DropReason = 'mtu' | 'queue' | 'scripted' | 'loss' | 'noReceiver';
@@ -77,6 +85,8 @@ export interface LinkStats {
   reordered: number;
   /** Packets given a scripted extra delay. */
   delayed: number;
+  /** ECN-capable packets marked CE (see `ecnThreshold`). */
+  ecnMarked: number;
 }
 
 /** Something that happened on a link, for taps and logs. */
@@ -108,6 +118,7 @@ interface Resolved {
   bandwidth: number;
   queueLimit: number;
   mtu: number;
+  ecnThreshold: number;
 }
 
 function checkUs(name: string, v: number): number {
@@ -148,7 +159,35 @@ function resolve(o: LinkOptions): Resolved {
     bandwidth,
     queueLimit,
     mtu,
+    ecnThreshold: o.ecnThreshold === undefined ? Number.POSITIVE_INFINITY : checkUs('ecnThreshold', o.ecnThreshold),
   };
+}
+
+/**
+ * Mark an ECN-capable IPv4 or IPv6 packet CE in place (the IPv4 header
+ * checksum updated by RFC 1624); false for a packet that is not ECT.
+ */
+function markCe(p: Uint8Array): boolean {
+  if (p.length < 20) return false;
+  const version = p[0]! >>> 4;
+  if (version === 4) {
+    const ecn = p[1]! & 3;
+    if (ecn === 0 || ecn === 3) return false;
+    const oldWord = (p[0]! << 8) | p[1]!;
+    p[1] = p[1]! | 3;
+    const sum = incrementalUpdate((p[10]! << 8) | p[11]!, oldWord, (p[0]! << 8) | p[1]!);
+    p[10] = sum >>> 8;
+    p[11] = sum & 0xff;
+    return true;
+  }
+  if (version === 6 && p.length >= 40) {
+    // Traffic class: the low nibble of byte 0 and the high nibble of byte 1; ECN is its low two bits.
+    const ecn = (p[1]! >>> 4) & 3;
+    if (ecn === 0 || ecn === 3) return false;
+    p[1] = p[1]! | 0x30;
+    return true;
+  }
+  return false;
 }
 
 export class Link {
@@ -162,6 +201,7 @@ export class Link {
     corrupted: 0,
     reordered: 0,
     delayed: 0,
+    ecnMarked: 0,
   };
 
   private options: LinkOptions;
@@ -303,6 +343,7 @@ export class Link {
       if (busy && this.waiting.length - this.waitingHead >= o.queueLimit) {
         return this.dropped(now, index, packet, 'queue');
       }
+      if (busy && this.waiting.length - this.waitingHead >= o.ecnThreshold && markCe(packet)) this.stats.ecnMarked++;
       let startUs = now;
       let startRem = 0;
       if (busy) {

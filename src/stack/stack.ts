@@ -499,7 +499,7 @@ export class Stack implements TcpHost, UdpHost {
     const dst = ip.dst;
     switch (ip.protocol) {
       case IPPROTO_TCP:
-        return this.inputTcp(src, dst, ip.payload, packet, checksumValid);
+        return this.inputTcp(src, dst, ip.payload, packet, checksumValid, ip.ecn);
       case IPPROTO_UDP:
         return this.inputUdp(src, dst, ip.payload, packet, checksumValid);
       case IPPROTO_ICMP:
@@ -520,7 +520,7 @@ export class Stack implements TcpHost, UdpHost {
     if (ip.isFragment) return this.drop('fragment', packet);
     switch (ip.upperProtocol) {
       case IPPROTO_TCP:
-        return this.inputTcp(ip.src, ip.finalDestination, ip.payload, packet, checksumValid);
+        return this.inputTcp(ip.src, ip.finalDestination, ip.payload, packet, checksumValid, ip.ecn);
       case IPPROTO_UDP:
         return this.inputUdp(ip.src, ip.finalDestination, ip.payload, packet, checksumValid);
       case IPPROTO_ICMPV6:
@@ -540,7 +540,7 @@ export class Stack implements TcpHost, UdpHost {
 
   // ------------------------------------------------------------------ TCP
 
-  private inputTcp(src: Uint8Array, dst: Uint8Array, buf: Uint8Array, packet: Uint8Array, checksumValid: boolean): void {
+  private inputTcp(src: Uint8Array, dst: Uint8Array, buf: Uint8Array, packet: Uint8Array, checksumValid: boolean, ecn: number): void {
     if (!checksumValid && !verifyTcpChecksum(buf, src, dst)) {
       const strict = parseTcp(buf, { src, dst });
       return this.badChecksum(strict.ok ? { layer: 'tcp', reason: 'bad checksum' } : strict.error, packet);
@@ -548,6 +548,7 @@ export class Stack implements TcpHost, UdpHost {
     const r = parseTcp(buf);
     if (!r.ok) return this.malformed(r.error, packet);
     const seg = r.value;
+    seg.ecn = ecn;
     this.stats.tcpIn++;
     if ((seg.flags & RST) !== 0) this.stats.tcpResetsIn++;
     const ep = this.conns.get(tupleKey(dst, seg.dstPort, src, seg.srcPort));
@@ -990,8 +991,9 @@ export class Stack implements TcpHost, UdpHost {
     // checksum if the packet ever leaves the host; nobody sums the data.
     const partial = path.iface !== null && path.iface.device.checksumOffload === true;
     emitTcp(seg, local, remote, packet, hlen, partial);
-    if (v6) emitIpv6({ nextHeader: IPPROTO_TCP, hopLimit: this.ttl, src: local, dst: remote }, tcpLen, packet, 0);
-    else emitIpv4({ ttl: this.ttl, protocol: IPPROTO_TCP, src: local, dst: remote, identification: this.nextIpId(), flags: { DF: true } }, tcpLen, packet, 0);
+    const ecn = seg.ecn ?? 0;
+    if (v6) emitIpv6({ trafficClass: ecn, nextHeader: IPPROTO_TCP, hopLimit: this.ttl, src: local, dst: remote }, tcpLen, packet, 0);
+    else emitIpv4({ ecn, ttl: this.ttl, protocol: IPPROTO_TCP, src: local, dst: remote, identification: this.nextIpId(), flags: { DF: true } }, tcpLen, packet, 0);
     this.stats.tcpOut++;
     if ((seg.flags & RST) !== 0) this.stats.tcpResetsOut++;
     this.transmit(path, packet, partial);

@@ -88,6 +88,15 @@ export interface TcpConfig {
    * traces the linux profile reproduces); on in HOST_PROFILE.
    */
   hystart?: boolean;
+  /**
+   * Explicit Congestion Notification (RFC 3168), as Linux's tcp_ecn: 'on'
+   * asks for it on active opens and accepts it on passive ones, 'accept'
+   * only accepts it (Linux's default, 2), 'off' neither (the default here,
+   * so that traces stay ECN-free unless asked). With ECN, new data goes out
+   * ECN-capable (ECT(0)), a CE mark is echoed with ECE until the sender's
+   * CWR, and an ECE reduces the window as a loss would, once per window.
+   */
+  ecn?: 'off' | 'accept' | 'on';
   /** Nagle's algorithm on by default (RFC 896); setNoDelay turns it off per socket. */
   nagle: boolean;
   /**
@@ -173,7 +182,8 @@ export const BSD_PROFILE: Readonly<TcpConfig> = Object.freeze({
  * each connection starts at 128 KB each way and grows to 6 MiB of receive
  * and 4 MiB of send buffer when the path and the application keep up. The
  * window scale on the SYN is 7, as Linux's. CUBIC's initial slow start
- * runs HyStart++ (RFC 9406). The `net` API uses it unless
+ * runs HyStart++ (RFC 9406); ECN is accepted when a peer asks (RFC 3168,
+ * as Linux's tcp_ecn=2). The `net` API uses it unless
  * given a configuration; the scenarios keep LINUX_PROFILE's fixed buffers,
  * whose small windows make textbook traces.
  */
@@ -182,6 +192,7 @@ export const HOST_PROFILE: Readonly<TcpConfig> = Object.freeze({
   rcvBufMax: 6_291_456,
   sndBufMax: 4_194_304,
   hystart: true,
+  ecn: 'accept',
 });
 
 export type ProfileName = 'linux' | 'bsd';

@@ -9,7 +9,7 @@
 // retransmit/NewReno), RFC 1122 §4.2.3.6 (keepalive) and §4.2.2.17 (zero
 // window probes), RFC 896 (Nagle).
 
-import { ACK, FIN, PSH, RST, SYN, type Segment, type SackBlock } from '../wire/tcp-types.js';
+import { ACK, CWR, ECE, FIN, PSH, RST, SYN, type Segment, type SackBlock } from '../wire/tcp-types.js';
 import type { TcpConfig } from './config.js';
 import type { ConnEvent, Connection, FourTuple, IcmpSignal, TcpErrorCode, TcpState } from './types.js';
 import { seqAdd, seqSub, seqDiff, seqLt, seqLe, seqGt, seqGe, seqMin, seqMax, seqInWindow } from './seq.js';
@@ -64,6 +64,8 @@ export interface TcpStats {
   /** Retransmission timer expiries. */
   timeouts: number;
   fastRetransmits: number;
+  /** Window reductions for ECN-Echo (RFC 3168 §6.1.2). */
+  ecnReductions: number;
   /** ACKs after a timeout that echoed a timestamp from before it (no RTT sample taken; RFC 3522 §2). */
   staleEchoes: number;
   /** Tail loss probes sent (RFC 8985 §7). */
@@ -116,6 +118,14 @@ export interface NegotiatedOptions {
 const EMPTY = new Uint8Array(0);
 const SECOND = 1_000_000;
 const HYSTART = { hystart: true } as const;
+/** ecnFlags: ECN was negotiated; the receiver owes ECE until a CWR; the sender owes CWR on its next new data; our SYN asked for ECN. */
+const ECN_OK = 1;
+const ECN_ECE = 2;
+const ECN_CWR = 4;
+const ECN_ASKED = 8;
+/** IP ECN codepoints (RFC 3168 §5). */
+const ECT0 = 2;
+const CE = 3;
 const ACK_SAMPLE: AckSample = { ack: 0, sndNxt: 0, rtt: undefined };
 /** RFC 6298 §5.7: RTO when data starts after a retransmitted SYN without an RTT sample. */
 const RTO_FALLBACK = 3 * SECOND;
@@ -148,6 +158,7 @@ export class TcpConnection implements Connection {
     retransmits: 0,
     timeouts: 0,
     fastRetransmits: 0,
+    ecnReductions: 0,
     staleEchoes: 0,
     tailLossProbes: 0,
     spuriousRecoveries: 0,
@@ -215,6 +226,10 @@ export class TcpConnection implements Connection {
   /** Segments whose blocks went first in recent SACK options, most recent first (RFC 2018 §4). */
   private sackRecent: number[] | undefined;
   private writeBlocked = false;
+  /** ECN (RFC 3168): ECN_* bits. */
+  private ecnFlags = 0;
+  /** SND.MAX at the last ECN-Echo reduction: the next waits until the ACK passes it (one per window, §6.1.2). */
+  private ecnRecover = 0;
   /** Receive-buffer auto-tuning: when the current round trip began, and the bytes read by then. */
   private rcvSpace: { at: number; consumed: number; rtt: number | undefined } | undefined;
 
@@ -339,6 +354,7 @@ export class TcpConnection implements Connection {
     this.sndMax = this.issV;
     this.bufSeq = seqAdd(this.issV, 1);
     this.recover = this.issV;
+    this.ecnRecover = this.issV;
     this.advMss = this.cfg.mss > 0 ? this.cfg.mss : o.mss;
     this.sendLimit = Math.min(o.mss, this.advMss);
     // RFC 7323 §2.2: the shift is fixed on the SYN, so an auto-tuned buffer's is chosen for its cap.
@@ -858,6 +874,14 @@ export class TcpConnection implements Connection {
     this.cc.mss = this.sndMss;
     this.cwndV = this.cfg.initialWindowSegments * this.sndMss;
     this.initSack();
+    // RFC 3168 §6.1.1: ECN is on when a SYN with ECE and CWR is answered by
+    // a SYN-ACK with ECE alone. (Not in a simultaneous open.)
+    const e = seg.flags & (ECE | CWR);
+    if ((seg.flags & ACK) !== 0) {
+      if ((this.ecnFlags & ECN_ASKED) !== 0 && e === ECE) this.ecnFlags |= ECN_OK;
+    } else if (this.st === 'LISTEN' && (this.cfg.ecn === 'on' || this.cfg.ecn === 'accept') && e === (ECE | CWR)) {
+      this.ecnFlags |= ECN_OK;
+    }
     if (this.tsOk && peer.ts !== undefined) {
       this.tsRecent = peer.ts.val;
       this.tsRecentAt = now;
@@ -964,6 +988,17 @@ export class TcpConnection implements Connection {
       space.rtt = space.rtt === undefined ? sample : (7 * space.rtt + sample) / 8;
     }
 
+    // RFC 3168 §6.1.3: ECE on every ACK from a CE-marked data segment on,
+    // until the sender says it reduced its window (CWR). The ACK that
+    // carries the news goes at once.
+    if ((this.ecnFlags & ECN_OK) !== 0) {
+      if ((flags & CWR) !== 0) this.ecnFlags &= ~ECN_ECE;
+      if (seg.ecn === CE && payload.length > 0) {
+        this.ecnFlags |= ECN_ECE;
+        this.ackNow = true;
+      }
+    }
+
     // Seventh: segment text.
     if (!this.processText(segSeq, payload, now)) return;
 
@@ -1055,6 +1090,15 @@ export class TcpConnection implements Connection {
       seqLt(this.sndUnaV, this.sndMax);
     if (seqGt(ack, this.sndUnaV)) this.newAck(ack, ts, now);
     else if (isDup) this.dupAck(now);
+    // RFC 3168 §6.1.2: ECN-Echo is congestion without loss: reduce as for a
+    // loss, once per window of data, unless a recovery already did.
+    if ((seg.flags & ECE) !== 0 && (this.ecnFlags & ECN_OK) !== 0 && seqGt(ack, this.ecnRecover) && !this.inRecovery && !this.rtoRecovery) {
+      this.cc.onCongestion(seqSub(this.sndMax, this.sndUnaV), now);
+      this.cwndV = Math.max(this.ssthreshV, this.sndMss);
+      this.ecnRecover = this.sndMax;
+      this.ecnFlags |= ECN_CWR;
+      this.stats.ecnReductions++;
+    }
     if (this.rack !== undefined) {
       const newlyLost = this.rackDetect(now);
       if (this.inRecovery) this.prrAck(seqSub(this.sndUnaV + this.rack.sackedBytes, deliveredBase), this.sndUnaV !== unaBefore && newlyLost === 0);
@@ -1793,11 +1837,20 @@ export class TcpConnection implements Connection {
   }
 
   private sendSyn(now: number): void {
-    this.emit(this.issV, SYN, EMPTY, now);
+    // RFC 3168 §6.1.1: an ECN-setup SYN carries ECE and CWR. Retransmitted
+    // SYNs go without, in case a middlebox drops ECN-setup SYNs (as Linux's
+    // tcp_ecn_fallback).
+    let flags = SYN;
+    if (this.cfg.ecn === 'on' && this.nRtx === 0) {
+      flags |= ECE | CWR;
+      this.ecnFlags |= ECN_ASKED;
+    } else this.ecnFlags &= ~ECN_ASKED;
+    this.emit(this.issV, flags, EMPTY, now);
   }
 
   private sendSynAck(now: number): void {
-    this.emit(this.issV, SYN | ACK, EMPTY, now);
+    // RFC 3168 §6.1.1: an ECN-setup SYN-ACK carries ECE and not CWR.
+    this.emit(this.issV, SYN | ACK | ((this.ecnFlags & ECN_OK) !== 0 ? ECE : 0), EMPTY, now);
   }
 
   private sendReset(seq: number, now: number): void {
@@ -1883,6 +1936,19 @@ export class TcpConnection implements Connection {
       this.unackedBytes = 0;
       this.unackedSegments = 0;
     }
+    let ecn = 0;
+    if ((this.ecnFlags & ECN_OK) !== 0 && (flags & (SYN | RST)) === 0) {
+      if ((flags & ACK) !== 0 && (this.ecnFlags & ECN_ECE) !== 0) flags |= ECE;
+      // RFC 3168 §6.1.4-6.1.5: only new data is ECN-capable, not pure ACKs,
+      // window probes or retransmissions; the first after a reduction says CWR.
+      if (payload.length > 0 && !seqLt(seq, this.sndMax)) {
+        ecn = ECT0;
+        if ((this.ecnFlags & ECN_CWR) !== 0) {
+          flags |= CWR;
+          this.ecnFlags &= ~ECN_CWR;
+        }
+      }
+    }
     this.stats.segmentsOut++;
     this.outQ.push({
       srcPort: this.tuple.localPort,
@@ -1894,6 +1960,7 @@ export class TcpConnection implements Connection {
       urgent: 0,
       options,
       payload,
+      ecn,
     });
   }
 

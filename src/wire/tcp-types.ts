@@ -53,4 +53,10 @@ export interface Segment {
   urgent: number;
   options: TcpOption[];
   payload: Uint8Array;
+  /**
+   * The IP header's ECN codepoint (RFC 3168 §5: 0 not-ECT, 1 ECT(1), 2
+   * ECT(0), 3 CE): what the core asks for on a segment it sends, what a
+   * received segment arrived with. Absent: 0.
+   */
+  ecn?: number;
 }

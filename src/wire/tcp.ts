@@ -179,6 +179,7 @@ export function parseTcp(buf: Uint8Array, opts?: TcpParseOptions): Parsed<TcpHea
       urgent: get16(buf, 18),
       options: options.value,
       payload: buf.subarray(headerLength),
+      ecn: 0,
       dataOffset,
       headerLength,
       reserved: (b12 >>> 1) & 0x07,

@@ -53,6 +53,7 @@ test('a packet arrives after exactly the propagation delay, as the same buffer',
     corrupted: 0,
     reordered: 0,
     delayed: 0,
+    ecnMarked: 0,
   });
 });
 
