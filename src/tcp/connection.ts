@@ -264,18 +264,8 @@ export class TcpConnection implements Connection {
   private rack: Rack | undefined;
   /** SACK was negotiated and RACK is on: `rack` is made with the first data sent (an idle connection holds none). */
   private rackWanted = false;
-  /** The outstanding tail loss probe, [tlpStart, tlpEnd) (TLP.end_seq); none when tlpEnd is undefined. */
-  private tlpStart = 0;
-  private tlpEnd: number | undefined;
-  /** The probe resent old data rather than new. */
-  private tlpRetrans = false;
-  /** A D-SACK reported the probe: the tail it repeated had arrived (RFC 8985 §7.4.2). */
-  private tlpDsack = false;
   /** The way back from the current reduction, should it prove spurious. */
   private undo: UndoPoint | undefined;
-  /** SND.MAX and SND.UNA when the probe timer was last armed: it restarts when either moves. */
-  private tlpUna = 0;
-  private tlpMax = 0;
   private softError: TcpErrorCode | undefined;
 
   // Persist timer.
@@ -1220,7 +1210,8 @@ export class TcpConnection implements Connection {
     this.dupAcks = 0;
     // RFC 6675 §5: with SACK, loss is also found by the scoreboard after a new ACK.
     if (!this.inRecovery && this.board !== undefined && this.rack === undefined && seqLt(this.sndUnaV, this.sndMax) && this.board.isLost(this.sndUnaV, this.sndMss)) this.enterRecovery(now);
-    if (this.tlpEnd !== undefined && seqGe(ack, this.tlpEnd)) this.tlpEpisodeEnd(now);
+    const rk = this.rack;
+    if (rk !== undefined && rk.tlpEnd !== undefined && seqGe(ack, rk.tlpEnd)) this.tlpEpisodeEnd(rk, now);
 
     // RFC 6298 §5.2/§5.3.
     this.rtxAt = this.sndUnaV === this.sndMax ? Infinity : this.at(now + this.rtoEst.rto);
@@ -1417,7 +1408,7 @@ export class TcpConnection implements Connection {
         this.board?.clear();
         this.rack?.clearSacked();
       }
-      this.tlpEnd = undefined;
+      if (this.rack !== undefined) this.rack.tlpEnd = undefined;
       this.tlpAt = Infinity;
       this.rackAt = Infinity;
       this.inRecovery = false;
@@ -1710,7 +1701,7 @@ export class TcpConnection implements Connection {
     // RFC 3708: once every retransmission of the episode came back as a duplicate, none was needed.
     const undo = this.undo;
     if (undo !== undefined && undo.retrans > 0 && !seqLt(b0.left >>> 0, undo.from) && seqLe(b0.right >>> 0, undo.to) && --undo.retrans === 0) this.spurious();
-    if (this.tlpEnd !== undefined && this.tlpRetrans && seqLt(b0.left >>> 0, this.tlpEnd) && seqGt(b0.right >>> 0, this.tlpStart)) this.tlpDsack = true;
+    if (rack.tlpEnd !== undefined && rack.tlpRetrans && seqLt(b0.left >>> 0, rack.tlpEnd) && seqGt(b0.right >>> 0, rack.tlpStart)) rack.tlpDsack = true;
   }
 
   /** RFC 8985 §6.2 step 5 and the reordering timer; losses start fast recovery. Returns the records newly deemed lost. */
@@ -1765,13 +1756,15 @@ export class TcpConnection implements Connection {
    */
   private armTlp(now: number): void {
     const open = this.st === 'ESTABLISHED' || this.st === 'CLOSE_WAIT' || this.st === 'FIN_WAIT_1' || this.st === 'CLOSING' || this.st === 'LAST_ACK';
-    if (!open || this.sndUnaV === this.sndMax || this.inRecovery || this.rtoRecovery || this.tlpEnd !== undefined || this.nRtx > 0) {
+    // No probe without RACK (its log names the last segment).
+    const rack = this.rack;
+    if (rack === undefined || !open || this.sndUnaV === this.sndMax || this.inRecovery || this.rtoRecovery || rack.tlpEnd !== undefined || this.nRtx > 0) {
       this.tlpAt = Infinity;
       return;
     }
-    if (this.tlpAt !== Infinity && this.tlpUna === this.sndUnaV && this.tlpMax === this.sndMax) return;
-    this.tlpUna = this.sndUnaV;
-    this.tlpMax = this.sndMax;
+    if (this.tlpAt !== Infinity && rack.tlpUna === this.sndUnaV && rack.tlpMax === this.sndMax) return;
+    rack.tlpUna = this.sndUnaV;
+    rack.tlpMax = this.sndMax;
     // Never later than the retransmission timer: then the probe goes in its
     // place, and a lone lost segment costs no collapse of cwnd.
     const at = this.at(now + Math.max(probeTimeout(this.rtoEst.srtt, seqSub(this.sndMax, this.sndUnaV), this.sndMss), TLP_MIN));
@@ -1780,24 +1773,25 @@ export class TcpConnection implements Connection {
 
   /** RFC 8985 §7.3: the probe, new data if the peer's window allows, else the last segment again. */
   private tailLossProbe(now: number): void {
-    if (this.rack === undefined || this.tlpEnd !== undefined || this.inRecovery || this.rtoRecovery || this.sndUnaV === this.sndMax || this.nRtx > 0) return;
+    const rack = this.rack;
+    if (rack === undefined || rack.tlpEnd !== undefined || this.inRecovery || this.rtoRecovery || this.sndUnaV === this.sndMax || this.nRtx > 0) return;
     const before = this.sndMax;
     const dataEnd = seqAdd(this.bufSeq, this.sndBuf.length);
     const outstanding = seqSub(this.sndMax, this.sndUnaV);
     if (this.sndNxtV === this.sndMax && seqLt(this.sndMax, dataEnd) && this.sndWndV > outstanding) this.sendData(now, true);
     if (this.sndMax === before) {
-      const last = this.rack.last();
+      const last = rack.last();
       if (last === undefined) return;
       this.resendRange(last.start, last.end, now);
-      this.tlpStart = last.start;
-      this.tlpRetrans = true;
+      rack.tlpStart = last.start;
+      rack.tlpRetrans = true;
     } else {
-      this.tlpStart = before;
-      this.tlpRetrans = false;
+      rack.tlpStart = before;
+      rack.tlpRetrans = false;
     }
     this.stats.tailLossProbes++;
-    this.tlpEnd = this.sndMax;
-    this.tlpDsack = false;
+    rack.tlpEnd = this.sndMax;
+    rack.tlpDsack = false;
     this.rtxAt = this.at(now + this.rtoEst.rto);
   }
 
@@ -1806,13 +1800,13 @@ export class TcpConnection implements Connection {
    * without a D-SACK for it was really lost, and the probe repaired it:
    * that loss still calls for the congestion response.
    */
-  private tlpEpisodeEnd(now: number): void {
-    if (this.tlpRetrans && !this.tlpDsack && !this.inRecovery) {
+  private tlpEpisodeEnd(rack: Rack, now: number): void {
+    if (rack.tlpRetrans && !rack.tlpDsack && !this.inRecovery) {
       // The ACK has emptied the flight; the window before the loss is what halves (as Linux does, from cwnd).
       this.cc.onCongestion(this.cwndV, now);
       this.cwndV = Math.min(this.cwndV, this.ssthreshV);
     }
-    this.tlpEnd = undefined;
+    rack.tlpEnd = undefined;
   }
 
   /** Resend the first unacknowledged segment (fast retransmit, NewReno partial ACK). */

@@ -46,6 +46,19 @@ export interface RackDetect {
 }
 
 export class Rack {
+  // The tail loss probe's state (RFC 8985 §7), which the connection keeps
+  // here: a connection that never sent data has no Rack and none of it.
+  /** The outstanding probe, [tlpStart, tlpEnd) (TLP.end_seq); none when tlpEnd is undefined. */
+  tlpStart = 0;
+  tlpEnd: number | undefined = undefined;
+  /** The probe resent old data rather than new. */
+  tlpRetrans = false;
+  /** A D-SACK reported the probe: the tail it repeated had arrived (RFC 8985 §7.4.2). */
+  tlpDsack = false;
+  /** SND.UNA and SND.MAX when the probe timer was last armed: it restarts when either moves. */
+  tlpUna = 0;
+  tlpMax = 0;
+
   private rec: Float64Array | undefined;
   private head = 0;
   private n = 0;
