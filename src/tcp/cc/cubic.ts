@@ -5,7 +5,7 @@
 // Slow start below ssthresh is RFC 5681's.
 
 import type { AckSample, CongestionControl } from './types.js';
-import { CSS_GROWTH_DIVISOR, HyStartPlusPlus } from './hystart.js';
+import { HyStartPlusPlus, hystartGrowth } from './hystart.js';
 
 /** RFC 9438 §4.1: C = 0.4, β_cubic = 0.7. */
 export const CUBIC_C = 0.4;
@@ -52,14 +52,13 @@ export class Cubic implements CongestionControl {
     if (this.cwnd < this.ssthresh) {
       let grow = Math.min(acked, this.mss);
       if (this.hs !== null && sample !== undefined) {
-        const phase = (this.hs ??= new HyStartPlusPlus()).onAck(sample.ack, sample.sndNxt, sample.rtt);
-        if (phase === 'done') {
+        grow = hystartGrowth((this.hs ??= new HyStartPlusPlus()), grow, sample);
+        if (grow < 0) {
           // RFC 9406 §4.2: CSS is over, congestion avoidance from this window.
           this.ssthresh = this.cwnd;
           this.hs = null;
           return;
         }
-        if (phase === 'css') grow = Math.floor(grow / CSS_GROWTH_DIVISOR);
       }
       this.cwnd += grow;
       this.cwndSeg = this.cwnd / this.mss;

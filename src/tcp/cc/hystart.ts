@@ -82,3 +82,15 @@ export class HyStartPlusPlus {
     return this.css ? 'css' : 'slow-start';
   }
 }
+
+/**
+ * One ACK's slow-start growth under HyStart++: `grow` the bytes plain slow
+ * start would add; returns what to add (a CSS_GROWTH_DIVISOR-th in CSS), or
+ * -1 when slow start ends here (the caller sets ssthresh to cwnd and drops
+ * `hs`).
+ */
+export function hystartGrowth(hs: HyStartPlusPlus, grow: number, sample: { ack: number; sndNxt: number; rtt: number | undefined }): number {
+  const phase = hs.onAck(sample.ack, sample.sndNxt, sample.rtt);
+  if (phase === 'done') return -1;
+  return phase === 'css' ? Math.floor(grow / CSS_GROWTH_DIVISOR) : grow;
+}

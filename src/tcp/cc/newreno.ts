@@ -3,7 +3,7 @@
 // ssthresh = max(FlightSize / 2, 2·SMSS) on loss (§3.1 eq. 4).
 
 import type { AckSample, CongestionControl } from './types.js';
-import { CSS_GROWTH_DIVISOR, HyStartPlusPlus } from './hystart.js';
+import { HyStartPlusPlus, hystartGrowth } from './hystart.js';
 
 export class NewReno implements CongestionControl {
   readonly name = 'newreno';
@@ -27,14 +27,13 @@ export class NewReno implements CongestionControl {
     if (this.cwnd < this.ssthresh) {
       let grow = Math.min(acked, this.mss);
       if (this.hs !== null && sample !== undefined) {
-        const phase = (this.hs ??= new HyStartPlusPlus()).onAck(sample.ack, sample.sndNxt, sample.rtt);
-        if (phase === 'done') {
+        grow = hystartGrowth((this.hs ??= new HyStartPlusPlus()), grow, sample);
+        if (grow < 0) {
           // RFC 9406 §4.2: CSS is over, congestion avoidance from this window.
           this.ssthresh = this.cwnd;
           this.hs = null;
           return;
         }
-        if (phase === 'css') grow = Math.floor(grow / CSS_GROWTH_DIVISOR);
       }
       this.cwnd += grow;
       return;
