@@ -264,11 +264,15 @@ export class Socket extends Duplex {
         // At most 64 KiB a chunk, as Node's sockets read: an auto-tuned
         // buffer may hold megabytes, and one buffer that size costs more
         // (fresh pages) than several of 64 KiB.
-        const d = ep.read(READ_CHUNK);
-        if (d === null) break;
-        this.bytesReadCount += d.length;
+        const n = Math.min(ep.readableLength, READ_CHUNK);
+        if (n === 0) break;
+        // Node's own buffer for what the stream hands out: pooled when
+        // small, not zero-filled when large (every byte is written here).
+        const d = Buffer.allocUnsafe(n);
+        ep.readInto(d);
+        this.bytesReadCount += n;
         this.touch();
-        if (!this.push(Buffer.from(d.buffer, d.byteOffset, d.byteLength))) this.wantData = false;
+        if (!this.push(d)) this.wantData = false;
       }
       if (this.eof && !this.endPushed && !this.destroyed && ep.readableLength === 0) {
         this.endPushed = true;

@@ -146,6 +146,13 @@ export class TcpEndpoint implements HeapEntry {
     return d;
   }
 
+  /** Move up to dst.length in-order bytes into `dst`; returns how many (0: none waiting). */
+  readInto(dst: Uint8Array): number {
+    const n = this.conn.readInto(dst, this.host.now());
+    if (n > 0) this.host.serviceTcp(this);
+    return n;
+  }
+
   /** Half-close: FIN after the queued data. */
   shutdown(): void {
     this.conn.shutdown(this.host.now());

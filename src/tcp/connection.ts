@@ -601,6 +601,18 @@ export class TcpConnection implements Connection {
   read(max?: number, now?: number): Uint8Array | null {
     const data = this.rcvBuf.read(max);
     if (data === null) return null;
+    this.afterRead(now);
+    return data;
+  }
+
+  /** Move up to dst.length in-order bytes into `dst` (the caller's buffer); returns how many. */
+  readInto(dst: Uint8Array, now?: number): number {
+    const n = this.rcvBuf.readInto(dst);
+    if (n > 0) this.afterRead(now);
+    return n;
+  }
+
+  private afterRead(now: number | undefined): void {
     const t = now ?? this.lastNow;
     this.lastNow = Math.max(this.lastNow, t);
     if (this.cfg.rcvBufMax !== undefined && this.cfg.rcvBufMax > this.rcvBuf.capacity) this.rcvSpaceAdjust(t);
@@ -614,7 +626,6 @@ export class TcpConnection implements Connection {
         this.output(t);
       }
     }
-    return data;
   }
 
   /**

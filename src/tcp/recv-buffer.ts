@@ -144,13 +144,21 @@ export class RecvBuffer {
     const n = Math.min(this.readable, Math.max(0, Math.floor(max)));
     if (n === 0) return null;
     const out = readSlab.alloc(n);
+    this.readInto(out);
+    return out;
+  }
+
+  /** Move up to dst.length in-order bytes into `dst`; returns how many. */
+  readInto(dst: Uint8Array): number {
+    const n = Math.min(this.readable, dst.length);
+    if (n === 0) return 0;
     const size = this.ring.length;
     const s = this.readPos % size;
     const first = Math.min(n, size - s);
-    out.set(this.ring.subarray(s, s + first), 0);
-    if (first < n) out.set(this.ring.subarray(0, n - first), first);
+    dst.set(this.ring.subarray(s, s + first), 0);
+    if (first < n) dst.set(this.ring.subarray(0, n - first), first);
     this.readPos += n;
-    return out;
+    return n;
   }
 
   private copyIn(pos: number, data: Uint8Array): void {

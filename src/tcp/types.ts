@@ -104,6 +104,8 @@ export interface Connection {
   readonly readableLength: number;
   /** Take up to `max` in-order bytes, or null if none are waiting. */
   read(max?: number): Uint8Array | null;
+  /** Move up to dst.length in-order bytes into `dst`; returns how many. */
+  readInto(dst: Uint8Array, now?: number): number;
   /** Free send-buffer space. */
   readonly writableLength: number;
   /** Half-close: send FIN once queued data is sent (RFC 9293 §3.10.4 CLOSE). */
