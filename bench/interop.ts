@@ -20,7 +20,7 @@
 // get rows of their own when those packages are installed; otherwise a row
 // says why they were skipped.
 //
-// SYNACK_BENCH_SECONDS (default 2) per case. Timing is noisy on a shared
+// SYNACK_BENCH_SECONDS (default 2) per case; SYNACK_BENCH_MTUS=65535 runs one MTU. Timing is noisy on a shared
 // machine: compare rows of one run only.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -36,7 +36,8 @@ import type { Bench, BenchRow } from './harness.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const SECONDS = Number(process.env['SYNACK_BENCH_SECONDS'] ?? '2');
-const MTUS = [1500, 65535] as const;
+/** SYNACK_BENCH_MTUS picks MTUs (comma-separated, of 1500 and 65535; default both). */
+const MTUS = ((process.env['SYNACK_BENCH_MTUS'] ?? '1500,65535').split(',').map(Number).filter((m) => m === 1500 || m === 65535)) as Array<1500 | 65535>;
 
 type CaseName = 'kernel → peer' | 'peer → kernel' | 'ping-pong' | 'connect+close';
 const CASES: ReadonlyArray<{ name: CaseName; mode: string; port: number; unit: string }> = [

@@ -2054,6 +2054,13 @@ export class TcpConnection implements Connection {
     }
     if (to === 'SYN_SENT' || to === 'SYN_RECEIVED' || to === 'ESTABLISHED') return;
     if (to !== 'FIN_WAIT_2') this.closeAt = Infinity;
+    // Nothing more is sent or received in order: a connection that waits
+    // out 2MSL (or is gone) keeps no buffer memory beyond unread bytes (an
+    // auto-tuned pair may have grown to megabytes).
+    if (to === 'TIME_WAIT' || to === 'CLOSED') {
+      this.sndBuf.release();
+      this.rcvBuf.release();
+    }
   }
 
   /** Go to CLOSED: the error (if any), the state change, then 'closed', exactly once. */

@@ -148,6 +148,15 @@ export class RecvBuffer {
     return out;
   }
 
+  /**
+   * Give the ring back when it holds nothing, in order or not (the
+   * connection takes no more data); a later write makes a new one.
+   */
+  release(): void {
+    if (this.readable !== 0 || this.ranges.length !== 0) return;
+    this.ring = NO_BYTES;
+  }
+
   /** Move up to dst.length in-order bytes into `dst`; returns how many. */
   readInto(dst: Uint8Array): number {
     const n = Math.min(this.readable, dst.length);

@@ -101,6 +101,13 @@ export class SendBuffer {
     return this.copyOut(offset, length);
   }
 
+  /** Give the ring back when nothing is held (the connection will send no more). */
+  release(): void {
+    if (this.len !== 0) return;
+    this.ring = NO_BYTES;
+    this.head = 0;
+  }
+
   /** Drop `n` bytes from the head (they were acknowledged). */
   consume(n: number): void {
     if (n < 0 || n > this.len) throw new RangeError(`consume(${n}) with ${this.len} buffered bytes`);

@@ -119,3 +119,27 @@ test('property: any arrival order (with duplicates and overlaps) reassembles the
     { numRuns: 300 },
   );
 });
+
+test('release(): an empty buffer gives its ring back and makes a new one when written again; one holding bytes keeps them', () => {
+  const s = new SendBuffer(1 << 20);
+  s.write(bytes(100_000));
+  s.release();
+  assert.deepEqual(s.copyOut(0, 10), bytes(10), 'held bytes survive release()');
+  s.consume(100_000);
+  s.release();
+  assert.equal(s.write(bytes(300)), 300);
+  assert.deepEqual(s.copyOut(0, 300), bytes(300));
+
+  const r = new RecvBuffer(1 << 20);
+  r.write(0, bytes(5000));
+  r.write(1000, bytes(100, 6000));
+  r.release();
+  assert.deepEqual(r.read(5000), bytes(5000), 'unread bytes survive release()');
+  r.release();
+  assert.equal(r.hasOutOfOrder, true, 'out-of-order bytes too');
+  assert.equal(r.write(0, bytes(1000, 5000)), 1100);
+  assert.deepEqual(r.read(), bytes(1100, 5000));
+  r.release();
+  assert.equal(r.write(0, bytes(50, 6100)), 50);
+  assert.deepEqual(r.read(), bytes(50, 6100));
+});
