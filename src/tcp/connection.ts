@@ -616,15 +616,21 @@ export class TcpConnection implements Connection {
     const t = now ?? this.lastNow;
     this.lastNow = Math.max(this.lastNow, t);
     if (this.cfg.rcvBufMax !== undefined && this.cfg.rcvBufMax > this.rcvBuf.capacity) this.rcvSpaceAdjust(t);
-    if (!this.done && !this.finReceived && (this.st === 'ESTABLISHED' || this.st === 'FIN_WAIT_1' || this.st === 'FIN_WAIT_2')) {
-      // Window update when the read at least doubles the window the peer
-      // sees (receiver SWS avoidance, RFC 9293 §3.8.6.2.2, decides the size).
-      const remaining = this.rcvWndNow();
-      const would = this.windowToAdvertise();
-      if (would > remaining && would >= 2 * remaining) {
-        this.ackNow = true;
-        this.output(t);
-      }
+    this.windowUpdate(t);
+  }
+
+  /**
+   * After room opened in the receive buffer (a read, a larger buffer): a
+   * window update when the window the peer would see at least doubles
+   * (receiver SWS avoidance, RFC 9293 §3.8.6.2.2, decides the size).
+   */
+  private windowUpdate(now: number): void {
+    if (this.done || this.finReceived || (this.st !== 'ESTABLISHED' && this.st !== 'FIN_WAIT_1' && this.st !== 'FIN_WAIT_2')) return;
+    const remaining = this.rcvWndNow();
+    const would = this.windowToAdvertise();
+    if (would > remaining && would >= 2 * remaining) {
+      this.ackNow = true;
+      this.output(now);
     }
   }
 
@@ -634,12 +640,12 @@ export class TcpConnection implements Connection {
    * compare what the application read in it with the buffer. A sender that
    * delivers more than half the buffer per round trip may be held back by
    * the window, so the buffer grows to twice that (at least doubling), up
-   * to rcvBufMax; the
-   * next window update offers the room. The round trip is measured by the
-   * receiver (Linux's rcv_rtt_est): with timestamps, from the TSval each
-   * data segment echoes, which counts the time the window takes to travel
-   * and drain; without, the smoothed RTT (for a pure receiver, the
-   * handshake's sample, which misses the queueing a full window causes).
+   * to rcvBufMax; the next window update offers the room. The round trip
+   * is measured by the receiver (Linux's rcv_rtt_est): with timestamps,
+   * from the TSval each data segment echoes, which counts the time the
+   * window takes to travel and drain; without, the smoothed RTT (for a
+   * pure receiver, the handshake's sample, which misses the queueing a full
+   * window causes).
    */
   private rcvSpaceAdjust(now: number): void {
     const consumed = this.rcvBuf.consumed;
@@ -678,14 +684,7 @@ export class TcpConnection implements Connection {
       return size;
     }
     const size = this.rcvBuf.resize(bytes);
-    if (!this.done && !this.finReceived && (this.st === 'ESTABLISHED' || this.st === 'FIN_WAIT_1' || this.st === 'FIN_WAIT_2')) {
-      const remaining = this.rcvWndNow();
-      const would = this.windowToAdvertise();
-      if (would > remaining && would >= 2 * remaining) {
-        this.ackNow = true;
-        this.output(now);
-      }
-    }
+    this.windowUpdate(now);
     return size;
   }
 
