@@ -104,7 +104,10 @@ export interface DrillCapabilities {
   socketOptions: ReadonlySet<string>;
   /** Whether `%{ }%` tcp_info assertions are evaluated. */
   codeBlocks: boolean;
+  /** Classic ECN (RFC 3168): ECE/CWR flags and IP ECN codepoints. */
   ecn: boolean;
+  /** Accurate ECN (the AE flag, the ACE counter, the AccECN option). */
+  accecn: boolean;
   fastOpen: boolean;
   md5: boolean;
   udp: boolean;
@@ -155,6 +158,7 @@ export const DEFAULT_CAPABILITIES: DrillCapabilities = {
   ]),
   codeBlocks: false,
   ecn: false,
+  accecn: false,
   fastOpen: false,
   md5: false,
   udp: false,
@@ -354,6 +358,10 @@ export function settingsToTcpConfig(s: DrillSettings): Partial<TcpConfig> {
   if (s.syncookies !== undefined) c.synCookies = s.syncookies === 'overflow' ? 'on-overflow' : s.syncookies;
   const cc = s.congestionControl === undefined ? undefined : CONGESTION_CONTROL[s.congestionControl];
   if (cc !== undefined) c.congestionControl = cc;
+  // Linux tcp_ecn and FreeBSD ecn.enable agree on 0-2: off, ask and accept, accept only.
+  if (s.ecn === 0) c.ecn = 'off';
+  else if (s.ecn === 1) c.ecn = 'on';
+  else if (s.ecn === 2) c.ecn = 'accept';
   return c;
 }
 
@@ -482,7 +490,9 @@ export function extractFeatures(script: Script, opts: FeatureOptions = {}): Dril
     if (p.udpEncap !== undefined) gap('TCP over UDP encapsulation (/udp)', line, true);
     if ((p.flags & 0x1c0) !== 0 || p.ace !== undefined) {
       packets.ecn = true;
-      if (!caps.ecn) gap(p.ace !== undefined ? 'AccECN (ACE counter in the flags)' : 'ECN flags (E/W/A)', line, true);
+      if ((p.flags & 0x100) !== 0 || p.ace !== undefined) {
+        if (!caps.accecn) gap(p.ace !== undefined ? 'AccECN (ACE counter in the flags)' : 'AccECN (the AE flag)', line, true);
+      } else if (!caps.ecn) gap('ECN flags (E/W)', line, true);
     }
     if (p.options === 'any') {
       packets.anyOptions = true;
@@ -492,7 +502,7 @@ export function extractFeatures(script: Script, opts: FeatureOptions = {}): Dril
       optionKinds.add(optionName(o));
       if (o.kind === 'fastOpen' && !caps.fastOpen) gap('TCP Fast Open option', line, true);
       if (o.kind === 'md5' && !caps.md5) gap('TCP-MD5 signature option', line, true);
-      if (o.kind === 'accecn' && !caps.ecn) gap('AccECN option', line, true);
+      if (o.kind === 'accecn' && !caps.accecn) gap('AccECN option', line, true);
     }
   };
 

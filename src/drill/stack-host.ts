@@ -43,7 +43,7 @@ export interface StackHostOptions {
 }
 
 /** What this host can run: the portable socket API and the options it maps onto the stack. */
-export const STACK_HOST_CAPABILITIES: DrillCapabilities = { ...DEFAULT_CAPABILITIES, codeBlocks: true };
+export const STACK_HOST_CAPABILITIES: DrillCapabilities = { ...DEFAULT_CAPABILITIES, codeBlocks: true, ecn: true };
 
 const SECOND = 1_000_000;
 /** Linux's default tcp_rmem / tcp_wmem (min, default, max). */
@@ -281,7 +281,8 @@ export class StackHost implements DrillHost {
   private tcpConfig(): TcpConfig {
     const s = this.settings;
     const base = this.profile === 'freebsd' ? FREEBSD_PROFILE : LINUX_PROFILE;
-    const cfg: TcpConfig = { ...base, ...settingsToTcpConfig(s) };
+    // Both platforms accept ECN when asked unless told otherwise (tcp_ecn=2, ecn.enable=2).
+    const cfg: TcpConfig = { ...base, ecn: 'accept', ...settingsToTcpConfig(s) };
     // The stack derives its window scale from the receive buffer; each
     // platform derives it from the largest buffer a socket may grow to
     // (Linux: tcp_rmem[2]; FreeBSD: kern.ipc.maxsockbuf), so that is the

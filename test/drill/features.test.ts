@@ -221,19 +221,21 @@ test('packet features: counts, option kinds, TFO/MD5/ECN/encapsulation gaps', ()
 +0 > S. 0:0(0) ack 1 <...>
 +0 < [ect0] . 1:1(0) ack 1 win 100
 +0 > SEW 0:0(0) <FO,nop,nop>
++0 < SEWA 0:0(0) win 1000
 +0 < icmp unreachable port_unreachable
 +0 < udp (10)
 +0 < . 1:1(0) ack 1 win 1/udp(1 > 2)
 `);
-  assert.deepEqual(f.packets, { inbound: 5, outbound: 2, udp: 1, icmp: 1, options: ['FO', 'mss', 'nop', 'sackOK', 'timestamp', 'wscale'], ecn: true, ipInfo: true, anyOptions: true });
+  assert.deepEqual(f.packets, { inbound: 6, outbound: 2, udp: 1, icmp: 1, options: ['FO', 'mss', 'nop', 'sackOK', 'timestamp', 'wscale'], ecn: true, ipInfo: true, anyOptions: true });
   assert.deepEqual(
     f.unsupported.map((u) => [u.reason, u.line]),
     [
       ['ECN codepoints in the IP header', 3],
-      ['ECN flags (E/W/A)', 4],
+      ['ECN flags (E/W)', 4],
       ['TCP Fast Open option', 4],
-      ['UDP packets', 6],
-      ['TCP over UDP encapsulation (/udp)', 7],
+      ['AccECN (the AE flag)', 5],
+      ['UDP packets', 7],
+      ['TCP over UDP encapsulation (/udp)', 8],
     ],
   );
 });
