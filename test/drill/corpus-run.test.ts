@@ -83,7 +83,9 @@ test('packetdrill corpus against the stack: counts per suite; every script in pa
 /** Families besides IPv4 that packetdrill's harness runs a google or linux script in (none when the script picks one). */
 function otherFamilies(f: { suite: Suite; path: string; rel: string }): Array<'ipv6' | 'ipv4-mapped-ipv6'> {
   if (f.suite === 'freebsd') return [];
-  if (/--ip_version/.test(readFileSync(f.path, 'utf8')) || /v[46]\.pkt$/.test(f.rel)) return [];
+  const text = readFileSync(f.path, 'utf8');
+  // A script that picks its family, by flag, name or an IPv4 address for either end, runs in that one only.
+  if (/--ip_version/.test(text) || /v[46]\.pkt$/.test(f.rel) || /--(remote|local)_ip=\d+\.\d+\.\d+\.\d+/.test(text)) return [];
   return ['ipv6', 'ipv4-mapped-ipv6'];
 }
 
