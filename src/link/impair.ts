@@ -25,7 +25,7 @@
 import type { Clock, TimerHandle } from '../stack/clock.js';
 import { Rng } from '../sim/rng.js';
 import type { NetDevice } from './device.js';
-import { fillTransportChecksum } from '../wire/tcp.js';
+import { fillTransportChecksum } from '../wire/offload.js';
 
 export interface ImpairSpec {
   /** Probability that a packet is dropped (default 0). */

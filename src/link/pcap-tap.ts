@@ -74,8 +74,7 @@ export class PcapTap implements NetDevice {
     // Record before handing the packet on: once sent it belongs to the
     // device (DESIGN rule 7). The writer copies the bytes.
     if (this.recordOut) this.capture(packet);
-    if (partialChecksum === true) this.inner.send(packet, true);
-    else this.inner.send(packet);
+    this.inner.send(packet, partialChecksum);
   }
 
   close(): void {

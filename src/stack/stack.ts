@@ -1012,8 +1012,7 @@ export class Stack implements TcpHost, UdpHost {
       this.loopTimer ??= this.clock.setTimer(this.clock.now(), this.runLoopback);
       return;
     }
-    if (partialChecksum) path.iface.device.send(packet, true);
-    else path.iface.device.send(packet);
+    path.iface.device.send(packet, partialChecksum);
   }
 
   private readonly runLoopback = (): void => {

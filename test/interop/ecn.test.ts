@@ -13,7 +13,7 @@ import { NetStack } from '../../src/api/index.js';
 import { RealClock } from '../../src/stack/index.js';
 import { HOST_PROFILE } from '../../src/tcp/config.js';
 import type { NetDevice } from '../../src/link/device.js';
-import { incrementalUpdate } from '../../src/wire/checksum.js';
+import { markCe } from '../../src/wire/ecn.js';
 import { CWR, ECE, SYN, ACK } from '../../src/wire/tcp-types.js';
 import { interopSkip, KERNEL_V4, SYNACK_V4, withNetns, type Netns } from './netns.js';
 
@@ -39,14 +39,7 @@ class EcnWatch implements NetDevice {
       const s = seen(p);
       if (s !== undefined) {
         this.fromKernel.push(s);
-        if (s.len > 0 && (s.ecn === 1 || s.ecn === 2) && this.markEvery > 0 && ++this.ectData % this.markEvery === 0) {
-          const old = (p[0]! << 8) | p[1]!;
-          p[1] = p[1]! | 3;
-          const sum = incrementalUpdate((p[10]! << 8) | p[11]!, old, (p[0]! << 8) | p[1]!);
-          p[10] = sum >>> 8;
-          p[11] = sum & 0xff;
-          this.marked++;
-        }
+        if (s.len > 0 && (s.ecn === 1 || s.ecn === 2) && this.markEvery > 0 && ++this.ectData % this.markEvery === 0 && markCe(p)) this.marked++;
       }
       this.onReceive?.(p, valid);
     };

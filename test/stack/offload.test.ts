@@ -14,7 +14,7 @@ import { Stack } from '../../src/stack/stack.js';
 import { parseAddress } from '../../src/stack/addr.js';
 import type { NetDevice } from '../../src/link/device.js';
 import type { SimDevice } from '../../src/sim/device.js';
-import { fillTransportChecksum } from '../../src/wire/tcp.js';
+import { fillTransportChecksum } from '../../src/wire/offload.js';
 import { onesComplementSum, pseudoHeaderSum } from '../../src/wire/checksum.js';
 
 /** A device offering offload in front of a simulated one: it completes checksums on the way out, and on the way in leaves only the pseudo-header sum, vouching for the packet. */

@@ -3,13 +3,13 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
   emitTcp,
-  fillTransportChecksum,
   parseTcp,
   parseTcpOptions,
   tcpHeaderLength,
   tcpOptionsLength,
   verifyTcpChecksum,
 } from '../../src/wire/tcp.js';
+import { fillTransportChecksum } from '../../src/wire/offload.js';
 import { ACK, AE, CWR, ECE, FIN, PSH, SYN, type Segment, type TcpOption } from '../../src/wire/tcp-types.js';
 import { bytes, concat, hex, pseudoV4, pseudoV6, refChecksum, refSum, with16 } from './ref.js';
 
@@ -66,19 +66,22 @@ test('parses every field of the SYN', () => {
   assert.equal(s.payload.length, 0);
 });
 
+/** The hand-checked SYN's fields, as the core would give them to emitTcp. */
+const SYN_FIELDS: Segment = {
+  srcPort: 49152,
+  dstPort: 80,
+  seq: 0x01020304,
+  ack: 0,
+  flags: SYN,
+  window: 64240,
+  urgent: 0,
+  options: SYN_OPTIONS,
+  payload: new Uint8Array(0),
+};
+
 test('emitTcp writes the SYN byte for byte', () => {
   const out = new Uint8Array(40);
-  const seg: Segment = {
-    srcPort: 49152,
-    dstPort: 80,
-    seq: 0x01020304,
-    ack: 0,
-    flags: SYN,
-    window: 64240,
-    urgent: 0,
-    options: SYN_OPTIONS,
-    payload: new Uint8Array(0),
-  };
+  const seg = SYN_FIELDS;
   assert.equal(emitTcp(seg, SRC4, DST4, out), 40);
   assert.deepEqual(out, SYN_SEG);
 });
@@ -379,17 +382,7 @@ test('property: parseTcp never throws on arbitrary bytes', () => {
 
 test('partial checksum (offload): the field holds the folded pseudo-header sum, and fillTransportChecksum completes it to the real one', () => {
   // The hand-checked SYN again: with a partial checksum only the field differs.
-  const seg: Segment = {
-    srcPort: 49152,
-    dstPort: 80,
-    seq: 0x01020304,
-    ack: 0,
-    flags: SYN,
-    window: 64240,
-    urgent: 0,
-    options: SYN_OPTIONS,
-    payload: new Uint8Array(0),
-  };
+  const seg = SYN_FIELDS;
   const out = new Uint8Array(40);
   emitTcp(seg, SRC4, DST4, out, 0, true);
   // The pseudo-header alone, summed by the reference (RFC 1071) loop, not complemented.

@@ -2,7 +2,7 @@
 // Every read returns exactly one IP packet and every write sends exactly one.
 
 import type { NetDevice } from '../device.js';
-import { fillTransportChecksum } from '../../wire/tcp.js';
+import { fillTransportChecksum } from '../../wire/offload.js';
 import type { BackendSink, TunBackend } from './backend.js';
 import { tunError } from './errors.js';
 
