@@ -5,7 +5,7 @@
 // Slow start below ssthresh is RFC 5681's.
 
 import type { AckSample, CongestionControl } from './types.js';
-import { HyStartPlusPlus, hystartGrowth } from './hystart.js';
+import { slowStartStep, type HyStartPlusPlus } from './hystart.js';
 
 /** RFC 9438 §4.1: C = 0.4, β_cubic = 0.7. */
 export const CUBIC_C = 0.4;
@@ -32,8 +32,8 @@ export class Cubic implements CongestionControl {
   /** cwnd in segments with a fractional part, so that growth below one segment per ACK is not lost. */
   private cwndSeg: number;
 
-  /** HyStart++ in the initial slow start: undefined until the first ACK, null when off or over. */
-  private hs: HyStartPlusPlus | null | undefined;
+  /** HyStart++ in the initial slow start: undefined until the first ACK, null when off or over (see slowStartStep). */
+  hs: HyStartPlusPlus | null | undefined;
 
   constructor(mss: number, initialWindow: number, hystart = false) {
     this.mss = mss;
@@ -50,16 +50,8 @@ export class Cubic implements CongestionControl {
 
   onAck(acked: number, now: number, srtt: number | undefined, sample?: AckSample): void {
     if (this.cwnd < this.ssthresh) {
-      let grow = Math.min(acked, this.mss);
-      if (this.hs !== null && sample !== undefined) {
-        grow = hystartGrowth((this.hs ??= new HyStartPlusPlus()), grow, sample);
-        if (grow < 0) {
-          // RFC 9406 §4.2: CSS is over, congestion avoidance from this window.
-          this.ssthresh = this.cwnd;
-          this.hs = null;
-          return;
-        }
-      }
+      const grow = slowStartStep(this, Math.min(acked, this.mss), sample);
+      if (grow < 0) return;
       this.cwnd += grow;
       this.cwndSeg = this.cwnd / this.mss;
       return;

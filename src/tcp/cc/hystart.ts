@@ -83,14 +83,27 @@ export class HyStartPlusPlus {
   }
 }
 
+/** An algorithm that runs HyStart++ in its initial slow start. */
+export interface HyStartHost {
+  cwnd: number;
+  ssthresh: number;
+  /** undefined until the first ACK, null when off or over. */
+  hs: HyStartPlusPlus | null | undefined;
+}
+
 /**
- * One ACK's slow-start growth under HyStart++: `grow` the bytes plain slow
- * start would add; returns what to add (a CSS_GROWTH_DIVISOR-th in CSS), or
- * -1 when slow start ends here (the caller sets ssthresh to cwnd and drops
- * `hs`).
+ * One ACK in slow start: `grow` is what plain slow start would add. Returns
+ * the bytes to add (a CSS_GROWTH_DIVISOR-th of them in CSS), or -1 when
+ * slow start ends here: then ssthresh is cwnd (congestion avoidance from
+ * this window, RFC 9406 §4.2) and HyStart++ is over.
  */
-export function hystartGrowth(hs: HyStartPlusPlus, grow: number, sample: { ack: number; sndNxt: number; rtt: number | undefined }): number {
-  const phase = hs.onAck(sample.ack, sample.sndNxt, sample.rtt);
-  if (phase === 'done') return -1;
+export function slowStartStep(cc: HyStartHost, grow: number, sample: { ack: number; sndNxt: number; rtt: number | undefined } | undefined): number {
+  if (cc.hs === null || sample === undefined) return grow;
+  const phase = (cc.hs ??= new HyStartPlusPlus()).onAck(sample.ack, sample.sndNxt, sample.rtt);
+  if (phase === 'done') {
+    cc.ssthresh = cc.cwnd;
+    cc.hs = null;
+    return -1;
+  }
   return phase === 'css' ? Math.floor(grow / CSS_GROWTH_DIVISOR) : grow;
 }

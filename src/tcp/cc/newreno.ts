@@ -3,7 +3,7 @@
 // ssthresh = max(FlightSize / 2, 2·SMSS) on loss (§3.1 eq. 4).
 
 import type { AckSample, CongestionControl } from './types.js';
-import { HyStartPlusPlus, hystartGrowth } from './hystart.js';
+import { slowStartStep, type HyStartPlusPlus } from './hystart.js';
 
 export class NewReno implements CongestionControl {
   readonly name = 'newreno';
@@ -13,8 +13,8 @@ export class NewReno implements CongestionControl {
   /** Bytes acknowledged in congestion avoidance not yet turned into window (RFC 5681 §3.1, "appropriate byte counting"). */
   private caAcked = 0;
 
-  /** HyStart++ in the initial slow start: undefined until the first ACK, null when off or over. */
-  private hs: HyStartPlusPlus | null | undefined;
+  /** HyStart++ in the initial slow start: undefined until the first ACK, null when off or over (see slowStartStep). */
+  hs: HyStartPlusPlus | null | undefined;
 
   constructor(mss: number, initialWindow: number, hystart = false) {
     this.mss = mss;
@@ -25,16 +25,8 @@ export class NewReno implements CongestionControl {
 
   onAck(acked: number, _now?: number, _srtt?: number, sample?: AckSample): void {
     if (this.cwnd < this.ssthresh) {
-      let grow = Math.min(acked, this.mss);
-      if (this.hs !== null && sample !== undefined) {
-        grow = hystartGrowth((this.hs ??= new HyStartPlusPlus()), grow, sample);
-        if (grow < 0) {
-          // RFC 9406 §4.2: CSS is over, congestion avoidance from this window.
-          this.ssthresh = this.cwnd;
-          this.hs = null;
-          return;
-        }
-      }
+      const grow = slowStartStep(this, Math.min(acked, this.mss), sample);
+      if (grow < 0) return;
       this.cwnd += grow;
       return;
     }
