@@ -34,7 +34,7 @@ interface Pair {
 function pair(mtu: number, link: LinkOptions = {}, seed = 7, cc?: CongestionControlName): Pair {
   const clock = new VirtualClock();
   const rng = new Rng(seed);
-  const l = createLinkPair(clock, rng.fork('link'), { mtu, ab: link, ba: link });
+  const l = createLinkPair(clock, rng.fork('link'), { mtu, ab: { batch: true, ...link }, ba: { batch: true, ...link } });
   const buf = Math.max(4 * MB, 64 * mtu);
   const tcp = { rcvBuf: buf, sndBuf: buf, ...(cc !== undefined ? { congestionControl: cc } : {}) };
   const a = new Stack({ clock, random: rng.fork('a'), tcp: { ...new Stack({ clock }).tcpConfig, ...tcp } });

@@ -23,5 +23,16 @@ export interface NetDevice {
    * hold only the pseudo-header sum), so it must not be verified.
    */
   onReceive: ((packet: Uint8Array, checksumValid?: boolean) => void) | null;
+  /**
+   * Whether the device hands over what one read (one wake-up, one
+   * interrupt) brought as a batch: a run of `onReceive` calls followed, in
+   * the same task, by one `onReceiveBatchEnd` call, always. The owner may
+   * then hold its answers until the batch ends, as a kernel's receive
+   * offload (GRO) does: one ACK for a burst instead of one per second
+   * segment. Absent: no, every packet stands alone.
+   */
+  readonly receiveBatches?: boolean;
+  /** Called after the last `onReceive` of each batch (only where `receiveBatches`); set by the device's owner. */
+  onReceiveBatchEnd?: (() => void) | null;
   close(): void;
 }

@@ -30,6 +30,7 @@ const US_PER_SEC = 1_000_000;
  */
 export class PcapTap implements NetDevice {
   onReceive: ((packet: Uint8Array, checksumValid?: boolean) => void) | null = null;
+  onReceiveBatchEnd: (() => void) | null = null;
   private readonly writer: PcapWriter;
   private readonly clock: Clock;
   private readonly write: (chunk: Uint8Array) => void;
@@ -59,6 +60,12 @@ export class PcapTap implements NetDevice {
       if (this.recordIn) this.capture(packet);
       this.onReceive?.(packet, checksumValid);
     };
+    if (inner.receiveBatches === true) inner.onReceiveBatchEnd = () => this.onReceiveBatchEnd?.();
+  }
+
+  /** The wrapped device's batches pass straight through. */
+  get receiveBatches(): boolean {
+    return this.inner.receiveBatches === true;
   }
 
   get mtu(): number {
@@ -80,6 +87,7 @@ export class PcapTap implements NetDevice {
   close(): void {
     this.closed = true;
     this.inner.onReceive = null;
+    if (this.inner.onReceiveBatchEnd !== undefined) this.inner.onReceiveBatchEnd = null;
     this.inner.close();
   }
 

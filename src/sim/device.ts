@@ -24,6 +24,9 @@ export interface SimDeviceStats {
 
 export class SimDevice implements NetDevice {
   onReceive: ((packet: Uint8Array) => void) | null = null;
+  /** The link's batches (each packet alone unless its options say `batch`) end with `onReceiveBatchEnd`. */
+  readonly receiveBatches = true;
+  onReceiveBatchEnd: (() => void) | null = null;
   readonly stats: SimDeviceStats = { txPackets: 0, txBytes: 0, rxPackets: 0, rxBytes: 0, txAfterClose: 0, rxUnclaimed: 0 };
   private closed = false;
 
@@ -39,6 +42,7 @@ export class SimDevice implements NetDevice {
     readonly name = 'sim',
   ) {
     rx.receiver = (packet) => this.receive(packet);
+    rx.batchEnd = () => this.onReceiveBatchEnd?.();
   }
 
   get isClosed(): boolean {
@@ -71,7 +75,9 @@ export class SimDevice implements NetDevice {
     if (this.closed) return;
     this.closed = true;
     this.onReceive = null;
+    this.onReceiveBatchEnd = null;
     this.rx.receiver = null;
+    this.rx.batchEnd = null;
   }
 
   private receive(packet: Uint8Array): void {

@@ -66,6 +66,15 @@ export interface LinkOptions {
    * a bandwidth. Default: no marking.
    */
   ecnThreshold?: number;
+  /**
+   * Hand packets that arrive at the same instant to the receiver as one
+   * batch, as a NIC that raises one interrupt for a burst does; the
+   * receiving stack then answers the burst once (see
+   * NetDevice.receiveBatches). A batch holds at most 64 packets, as one
+   * NAPI poll in Linux. Default false: each packet is a batch of its
+   * own, delivered by its own timer, so a trace is the textbook one.
+   */
+  batch?: boolean;
 }
 
 export type DropReason = 'mtu' | 'queue' | 'scripted' | 'loss' | 'noReceiver';
@@ -107,6 +116,19 @@ export type LinkEvent =
 /** A predicate for scripted drops: the packet (do not modify it) and its number on the link. */
 export type PacketPredicate = (packet: Uint8Array, index: number) => boolean;
 
+/** Most packets in one batch, as a NAPI poll's budget (Linux's default weight, 64). */
+const BATCH_LIMIT = 64;
+
+interface Arrival {
+  at: number;
+  index: number;
+  packet: Uint8Array;
+  duplicate: boolean;
+  corruptedBit: number | undefined;
+}
+
+const EMPTY_ARRIVAL: Arrival = { at: 0, index: 0, packet: new Uint8Array(0), duplicate: false, corruptedBit: undefined };
+
 interface Resolved {
   delay: number;
   jitter: number;
@@ -119,6 +141,7 @@ interface Resolved {
   queueLimit: number;
   mtu: number;
   ecnThreshold: number;
+  batch: boolean;
 }
 
 function checkUs(name: string, v: number): number {
@@ -160,12 +183,15 @@ function resolve(o: LinkOptions): Resolved {
     queueLimit,
     mtu,
     ecnThreshold: o.ecnThreshold === undefined ? Number.POSITIVE_INFINITY : checkUs('ecnThreshold', o.ecnThreshold),
+    batch: o.batch === true,
   };
 }
 
 export class Link {
   /** Called with each packet that arrives; a link with none drops (reason 'noReceiver'). */
   receiver: ((packet: Uint8Array) => void) | null;
+  /** Called after each batch of deliveries (one packet, unless `batch`). */
+  batchEnd: (() => void) | null = null;
   readonly stats: LinkStats = {
     sent: 0,
     delivered: 0,
@@ -374,20 +400,82 @@ export class Link {
       first[corruptedBit >> 3] = first[corruptedBit >> 3]! ^ (0x80 >> (corruptedBit & 7));
       this.stats.corrupted++;
     }
-    this.clock.setTimer(at, () => this.deliver(index, first, false, corruptedBit));
-    if (second !== null) {
-      this.stats.duplicated++;
-      this.clock.setTimer(at, () => this.deliver(index, second, true, undefined));
+    if (second !== null) this.stats.duplicated++;
+    if (o.batch) {
+      this.arrive({ at, index, packet: first, duplicate: false, corruptedBit });
+      if (second !== null) this.arrive({ at, index, packet: second, duplicate: true, corruptedBit: undefined });
+      return;
     }
+    this.clock.setTimer(at, () => this.deliverAlone(index, first, false, corruptedBit));
+    if (second !== null) this.clock.setTimer(at, () => this.deliverAlone(index, second, true, undefined));
   }
 
-  private deliver(index: number, packet: Uint8Array, duplicate: boolean, corruptedBit: number | undefined): void {
+  /** Packets of a `batch` link on their way, by arrival time (ties in sending order), from arrivalsHead on. */
+  private arrivals: Arrival[] = [];
+  private arrivalsHead = 0;
+  /** When the timer of the next batch fires (Infinity: none set). */
+  private batchTimerAt = Number.POSITIVE_INFINITY;
+
+  private arrive(a: Arrival): void {
+    const q = this.arrivals;
+    let i = q.length;
+    while (i > this.arrivalsHead && q[i - 1]!.at > a.at) i--;
+    if (i === q.length) q.push(a);
+    else q.splice(i, 0, a);
+    this.armBatch();
+  }
+
+  private armBatch(): void {
+    const head = this.arrivals[this.arrivalsHead];
+    if (head === undefined || head.at >= this.batchTimerAt) return;
+    this.batchTimerAt = head.at;
+    this.clock.setTimer(head.at, this.deliverBatch);
+  }
+
+  /**
+   * Everything due, up to BATCH_LIMIT packets, as one batch. What is left
+   * due goes in the next batch, after the timers already set for this
+   * instant (a NAPI poll that used up its budget is rescheduled likewise).
+   */
+  private readonly deliverBatch = (): void => {
+    const now = this.clock.now();
+    // A stale timer (an earlier packet re-armed the link) finds nothing due yet.
+    if (this.batchTimerAt !== now) return;
+    this.batchTimerAt = Number.POSITIVE_INFINITY;
+    const q = this.arrivals;
+    let n = 0;
+    while (n < BATCH_LIMIT && this.arrivalsHead < q.length && q[this.arrivalsHead]!.at <= now) {
+      const a = q[this.arrivalsHead]!;
+      q[this.arrivalsHead++] = EMPTY_ARRIVAL;
+      n++;
+      this.deliver(a.index, a.packet, a.duplicate, a.corruptedBit);
+    }
+    if (this.arrivalsHead === q.length) {
+      q.length = 0;
+      this.arrivalsHead = 0;
+    } else if (this.arrivalsHead > 1024 && this.arrivalsHead * 2 > q.length) {
+      this.arrivals = q.slice(this.arrivalsHead);
+      this.arrivalsHead = 0;
+    }
+    if (n > 0) this.batchEnd?.();
+    this.armBatch();
+  };
+
+  private deliverAlone(index: number, packet: Uint8Array, duplicate: boolean, corruptedBit: number | undefined): void {
+    if (this.deliver(index, packet, duplicate, corruptedBit)) this.batchEnd?.();
+  }
+
+  private deliver(index: number, packet: Uint8Array, duplicate: boolean, corruptedBit: number | undefined): boolean {
     const now = this.clock.now();
     const receiver = this.receiver;
-    if (receiver === null) return this.dropped(now, index, packet, 'noReceiver');
+    if (receiver === null) {
+      this.dropped(now, index, packet, 'noReceiver');
+      return false;
+    }
     this.stats.delivered++;
     if (this.watchers.length > 0) this.emit({ kind: 'deliver', time: now, index, packet, duplicate, corruptedBit });
     receiver(packet);
+    return true;
   }
 
   private dropped(time: number, index: number, packet: Uint8Array, reason: DropReason): void {

@@ -334,6 +334,7 @@ export class Stack implements TcpHost, UdpHost {
       if (addrs.some((a) => a.addr.length === 16)) this.routes.add(IPV6_ANY, 0, iface);
     }
     opts.device.onReceive = (packet, checksumValid) => this.receive(iface, packet, checksumValid === true);
+    if (opts.device.receiveBatches === true) opts.device.onReceiveBatchEnd = this.endReceiveBatch;
     return iface;
   }
 
@@ -347,6 +348,8 @@ export class Stack implements TcpHost, UdpHost {
     for (const a of iface.addresses) this.localAddrs.delete(addrKey(a.addr));
     this.routes.removeWhere((r) => r.iface === iface);
     iface.device.onReceive = null;
+    if (iface.device.onReceiveBatchEnd !== undefined) iface.device.onReceiveBatchEnd = null;
+    this.endReceiveBatch();
     iface.device.close();
     return true;
   }
@@ -451,6 +454,7 @@ export class Stack implements TcpHost, UdpHost {
   private receive(iface: NetInterface | null, packet: Uint8Array, checksumValid = false): void {
     if (this.closedStack) return;
     this.stats.ipIn++;
+    if (iface !== null && iface.device.receiveBatches === true) this.batchOpen = true;
     if (packet.length === 0) return this.malformed({ layer: 'ipv4', reason: 'empty packet' }, packet);
     const version = packet[0]! >>> 4;
     if (version === 4) this.inputIpv4(packet, checksumValid);
@@ -566,8 +570,13 @@ export class Stack implements TcpHost, UdpHost {
         // gets in once the application accepts.
         return this.drop('acceptQueueFull', packet);
       }
-      ep.conn.onSegment(seg, this.clock.now());
-      this.serviceTcp(ep);
+      ep.conn.onSegment(seg, this.clock.now(), this.batchOpen);
+      if (!this.batchOpen) this.serviceTcp(ep);
+      else if (!ep.batched) {
+        // Answer once the batch has been read (see endReceiveBatch).
+        ep.batched = true;
+        this.batchedEps.push(ep);
+      }
       return;
     }
     if (isMulticastOrBroadcast(dst)) return this.drop('notForUs', packet);
@@ -867,6 +876,33 @@ export class Stack implements TcpHost, UdpHost {
   connections(): IterableIterator<TcpEndpoint> {
     return this.conns.values();
   }
+
+  /** Whether a device's receive batch is being read (NetDevice.receiveBatches). */
+  private batchOpen = false;
+  /** Connections that took segments in the open batch, in order of their first. */
+  private readonly batchedEps: TcpEndpoint[] = [];
+
+  /**
+   * The end of a device's receive batch: each connection that took
+   * segments in it now sends what it has to say (one ACK for the burst,
+   * new data for the ACKs it read) and hears its events. Receive offload
+   * does the same in a kernel: GRO merges a burst, and the merged segment
+   * is acknowledged once.
+   */
+  private readonly endReceiveBatch = (): void => {
+    this.batchOpen = false;
+    const eps = this.batchedEps;
+    if (eps.length === 0) return;
+    const now = this.clock.now();
+    for (let i = 0; i < eps.length; i++) {
+      const ep = eps[i]!;
+      ep.batched = false;
+      if (ep.closed) continue;
+      ep.conn.endBatch(now);
+      this.serviceTcp(ep);
+    }
+    eps.length = 0;
+  };
 
   /** Drain what a connection wants to send and say, then re-arm its timer. Re-entrant. */
   serviceTcp(ep: TcpEndpoint): void {
@@ -1389,6 +1425,7 @@ export class Stack implements TcpHost, UdpHost {
    */
   close(): void {
     if (this.closedStack) return;
+    this.endReceiveBatch();
     for (const l of [...this.listeners.values()]) l.close();
     for (const ep of [...this.conns.values()]) ep.abort();
     for (const list of [...this.udpByPort.values()]) for (const s of [...list]) s.close();
@@ -1402,7 +1439,10 @@ export class Stack implements TcpHost, UdpHost {
     this.timer = null;
     this.loopTimer?.cancel();
     this.loopTimer = null;
-    for (const i of this.interfaces) i.device.onReceive = null;
+    for (const i of this.interfaces) {
+      i.device.onReceive = null;
+      if (i.device.onReceiveBatchEnd !== undefined) i.device.onReceiveBatchEnd = null;
+    }
   }
 }
 

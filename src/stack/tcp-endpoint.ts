@@ -41,6 +41,8 @@ export class TcpEndpoint implements HeapEntry {
   /** Re-entrancy guard of the service loop. */
   servicing = false;
   again = false;
+  /** Segments arrived in the open receive batch; serviced when the batch ends. */
+  batched = false;
   /** Events that arrived while nobody owned the endpoint, for the owner to hear first. */
   private pending: ConnEvent[] | null = null;
   private abandoned = false;

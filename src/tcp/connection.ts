@@ -305,6 +305,8 @@ export class TcpConnection implements Connection {
 
   // ACK generation.
   private ackNow = false;
+  /** onSegment held its output back for the end of the receive batch. */
+  private outputHeld = false;
   private lastInvalidAck = -Infinity;
   private unackedBytes = 0;
   private unackedSegments = 0;
@@ -529,12 +531,42 @@ export class TcpConnection implements Connection {
     return ev;
   }
 
-  onSegment(seg: Segment, now: number): void {
+  /**
+   * A segment arrived. `batched`: it came in a receive batch
+   * (NetDevice.receiveBatches) and `endBatch` follows. An ordinary segment
+   * then sends nothing yet: an ACK, or data in order with no hole left,
+   * in ESTABLISHED. `endBatch` sends what the whole batch called for, one
+   * ACK for the burst and new data for the ACKs read, as a kernel does
+   * for a GRO-merged burst. Anything else is answered at once; so
+   * out-of-order data still gets one duplicate ACK per segment (RFC 5681
+   * §4.2), which a sender without SACK counts.
+   */
+  onSegment(seg: Segment, now: number, batched = false): void {
     this.lastNow = now;
     if (this.done) return;
     this.stats.segmentsIn++;
     if (this.st === 'SYN_SENT') this.synSentSegment(seg, now);
-    else if (this.st !== 'CLOSED' && this.st !== 'LISTEN') this.otherSegment(seg, now);
+    else if (this.st !== 'CLOSED' && this.st !== 'LISTEN') {
+      const ordinary = batched && this.st === 'ESTABLISHED' && (seg.flags & ~(ACK | PSH | ECE | CWR)) === 0 && seg.seq === this.rcvNxtV;
+      this.otherSegment(seg, now);
+      if (
+        ordinary &&
+        this.st === 'ESTABLISHED' &&
+        seqSub(this.rcvNxtV, seg.seq) === seg.payload.length &&
+        !this.rcvBuf.hasOutOfOrder
+      ) {
+        this.outputHeld = true;
+        return;
+      }
+    }
+    this.output(now);
+  }
+
+  /** The end of the receive batch of `onSegment(..., true)` calls: send what they held back. */
+  endBatch(now: number): void {
+    if (!this.outputHeld) return;
+    this.outputHeld = false;
+    this.lastNow = now;
     this.output(now);
   }
 
@@ -1498,6 +1530,7 @@ export class TcpConnection implements Connection {
   // ----------------------------------------------------------------- output
 
   private output(now: number): void {
+    this.outputHeld = false;
     if (this.done) return;
     if (this.canSendData()) {
       if ((this.inRecovery || this.rtoRecovery) && this.sackOk) this.sackSend(now);

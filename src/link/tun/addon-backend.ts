@@ -96,22 +96,28 @@ export class AddonBackend implements TunBackend {
     if (sink === null) return;
     const buf = this.buf;
     const lengths = this.lengths;
-    if (count > 0) sink.batch();
-    let off = 0;
-    for (let i = 0; i < count; i++) {
-      const len = lengths[i]!;
-      const hdr = this.hdr;
-      if (len < hdr) {
-        off += len;
-        continue;
+    if (count > 0) {
+      sink.batch();
+      try {
+        let off = 0;
+        for (let i = 0; i < count; i++) {
+          const len = lengths[i]!;
+          const hdr = this.hdr;
+          if (len < hdr) {
+            off += len;
+            continue;
+          }
+          // The kernel computed no checksum (NEEDS_CSUM: the packet never left
+          // this host) or verified it (DATA_VALID). No GSO was offered, so
+          // gso_type is always none.
+          const valid = hdr > 0 && (buf[off]! & (VIRTIO_NET_HDR_F_NEEDS_CSUM | VIRTIO_NET_HDR_F_DATA_VALID)) !== 0;
+          // A copy: the receiver owns what it is given, and buf is reused by the next batch (DESIGN rule 7).
+          if (!sink.packet(buf.slice(off + hdr, off + len), valid)) return;
+          off += len;
+        }
+      } finally {
+        sink.batchEnd();
       }
-      // The kernel computed no checksum (NEEDS_CSUM: the packet never left
-      // this host) or verified it (DATA_VALID). No GSO was offered, so
-      // gso_type is always none.
-      const valid = hdr > 0 && (buf[off]! & (VIRTIO_NET_HDR_F_NEEDS_CSUM | VIRTIO_NET_HDR_F_DATA_VALID)) !== 0;
-      // A copy: the receiver owns what it is given, and buf is reused by the next batch (DESIGN rule 7).
-      if (!sink.packet(buf.slice(off + hdr, off + len), valid)) return;
-      off += len;
     }
     if (errno !== 0 && !this.closed) {
       this.stopReader();

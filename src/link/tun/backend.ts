@@ -5,8 +5,10 @@ import { constants } from 'node:os';
 
 /** Receives what a backend reads. */
 export interface BackendSink {
-  /** A wake-up of the reader: the packets that follow, up to the next batch(), were read together. */
+  /** A wake-up of the reader: the packets that follow, up to batchEnd(), were read together. */
   batch(): void;
+  /** The end of a batch begun by batch(); always called, even when the batch stopped early. */
+  batchEnd(): void;
   /**
    * One packet, in a buffer the receiver now owns; `checksumValid`: the
    * kernel vouches for its TCP/UDP checksum (it may hold only the

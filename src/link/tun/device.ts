@@ -35,6 +35,9 @@ export const DEFAULT_TX_BATCH = 64;
 
 export class TunDevice implements NetDevice {
   onReceive: ((packet: Uint8Array, checksumValid?: boolean) => void) | null = null;
+  /** What one read wake-up brought is one batch, ended by `onReceiveBatchEnd`. */
+  readonly receiveBatches = true;
+  onReceiveBatchEnd: (() => void) | null = null;
   /**
    * Called when reading stops for good (the interface was deleted under us,
    * the fallback reader died). When null, the error becomes a process warning.
@@ -113,6 +116,9 @@ export class TunDevice implements NetDevice {
   private readonly sink: BackendSink = {
     batch: (): void => {
       this.stats.rxBatches++;
+    },
+    batchEnd: (): void => {
+      this.onReceiveBatchEnd?.();
     },
     packet: (packet: Uint8Array, checksumValid: boolean): boolean => {
       if (this.isClosed) return false;
@@ -232,6 +238,7 @@ export class TunDevice implements NetDevice {
     this.flush();
     this.isClosed = true;
     this.onReceive = null;
+    this.onReceiveBatchEnd = null;
     this.queue.length = 0;
     this.queuePartial.length = 0;
     this.backend.close().then(this.resolveClosed, (e: unknown) => {

@@ -190,19 +190,23 @@ export class PythonBackend implements TunBackend {
       this.pending = new Uint8Array(0);
     }
     let off = 0;
-    let first = true;
-    while (off + 4 <= data.length) {
-      const len = ((data[off]! << 24) | (data[off + 1]! << 16) | (data[off + 2]! << 8) | data[off + 3]!) >>> 0;
-      if (off + 4 + len > data.length) break;
-      const sink = this.sink;
-      if (sink === null) return;
-      if (first) {
-        sink.batch();
-        first = false;
+    let batch: BackendSink | null = null;
+    try {
+      while (off + 4 <= data.length) {
+        const len = ((data[off]! << 24) | (data[off + 1]! << 16) | (data[off + 2]! << 8) | data[off + 3]!) >>> 0;
+        if (off + 4 + len > data.length) break;
+        const sink = this.sink;
+        if (sink === null) return;
+        if (batch === null) {
+          batch = sink;
+          sink.batch();
+        }
+        // A copy: the receiver owns it, and the pipe's chunk may be pooled.
+        if (!sink.packet(data.slice(off + 4, off + 4 + len), false)) return;
+        off += 4 + len;
       }
-      // A copy: the receiver owns it, and the pipe's chunk may be pooled.
-      if (!sink.packet(data.slice(off + 4, off + 4 + len), false)) return;
-      off += 4 + len;
+    } finally {
+      batch?.batchEnd();
     }
     if (off < data.length) this.pending = data.slice(off);
   }
