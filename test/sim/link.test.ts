@@ -510,3 +510,45 @@ test('a scripted fault does not change the random fate of any other packet', () 
   assert.notDeepEqual(plain, scripted);
   assert.deepEqual(strip(scripted), strip(plain));
 });
+
+/** A link whose receiver logs packet ids and, as 'end', the end of each batch. */
+function batchSetup(opts: LinkOptions): { clock: VirtualClock; link: Link; log: Array<number | 'end'> } {
+  const clock = new VirtualClock();
+  const log: Array<number | 'end'> = [];
+  const link = new Link(clock, new Rng(1), opts, (p) => log.push(idOf(p)));
+  link.batchEnd = () => log.push('end');
+  return { clock, link, log };
+}
+
+test('batch: packets due at the same instant arrive as batches of at most 64, each closed by batchEnd', () => {
+  const { clock, link, log } = batchSetup({ delay: 1000, batch: true });
+  clock.setTimer(0, () => {
+    for (let i = 1; i <= 100; i++) link.send(pkt(i));
+  });
+  clock.setTimer(10, () => link.send(pkt(101)));
+  clock.runUntil(1009);
+  const ids = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+  assert.deepEqual(log, [...ids(1, 64), 'end', ...ids(65, 100), 'end']);
+  clock.runUntil(1010);
+  assert.deepEqual(log.slice(-2), [101, 'end']);
+  assert.equal(link.stats.delivered, 101);
+});
+
+test('batch: a reordered packet still arrives late, in a batch of its own time', () => {
+  const { clock, link, log } = batchSetup({ delay: 100, batch: true });
+  link.delay(2, 500);
+  clock.setTimer(0, () => {
+    for (let i = 1; i <= 4; i++) link.send(pkt(i));
+  });
+  clock.runUntil(10_000);
+  assert.deepEqual(log, [1, 3, 4, 'end', 2, 'end']);
+});
+
+test('without batch, every packet is a batch of its own', () => {
+  const { clock, link, log } = batchSetup({ delay: 100 });
+  clock.setTimer(0, () => {
+    for (let i = 1; i <= 3; i++) link.send(pkt(i));
+  });
+  clock.runUntil(10_000);
+  assert.deepEqual(log, [1, 'end', 2, 'end', 3, 'end']);
+});
