@@ -20,6 +20,9 @@
 // get rows of their own when those packages are installed; otherwise a row
 // says why they were skipped.
 //
+// Every userspace peer, synack included (bench/synack-peer.ts), runs in a
+// process of its own, started afresh for each MTU.
+//
 // SYNACK_BENCH_SECONDS (default 2) per case; SYNACK_BENCH_MTUS=65535 runs one MTU. Timing is noisy on a shared
 // machine: compare rows of one run only.
 
@@ -28,10 +31,7 @@ import { existsSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NetStack } from '../src/api/index.js';
-import type { Socket } from '../src/api/socket.js';
-import { RealClock } from '../src/stack/index.js';
-import { hasCommand, interopSkip, SYNACK_V4, withNetns } from '../test/interop/netns.js';
+import { hasCommand, interopSkip, SYNACK_V4 } from '../test/interop/netns.js';
 import type { Bench, BenchRow } from './harness.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -153,61 +153,38 @@ async function kernelVeth(peer: string, mtu: number, results: Results): Promise<
   }
 }
 
-/** synack's servers on the stack: the three ports the client expects. */
-function synackServers(stack: NetStack): Promise<void> {
-  const zeros = Buffer.alloc(65536);
-  const discard = stack.createServer({ noDelay: true }, (s: Socket) => {
-    s.on('error', () => {});
-    s.resume();
-  });
-  const source = stack.createServer({ noDelay: true }, (s: Socket) => {
-    let stop = false;
-    const pump = (): void => {
-      while (!stop && s.write(zeros));
-    };
-    s.on('drain', pump);
-    s.on('error', () => (stop = true));
-    s.on('close', () => (stop = true));
-    s.on('end', () => (stop = true));
-    s.resume();
-    pump();
-  });
-  const echo = stack.createServer({ noDelay: true }, (s: Socket) => {
-    s.on('error', () => {});
-    s.pipe(s);
-  });
-  return Promise.all(
-    [
-      [discard, 5201],
-      [source, 5202],
-      [echo, 5203],
-    ].map(([srv, port]) => new Promise<void>((r) => (srv as ReturnType<NetStack['createServer']>).listen(port as number, () => r()))),
-  ).then(() => undefined);
-}
-
+/**
+ * synack in a process of its own (bench/synack-peer.ts), started afresh for
+ * each MTU as the other userspace peers are; the client runs in the
+ * namespace the peer made.
+ */
 async function synackTun(peer: string, mtu: number, results: Results): Promise<void> {
+  const child = spawn(process.execPath, [join(here, 'synack-peer.js'), String(mtu)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr.setEncoding('utf8').on('data', (s: string) => (err += s));
+  const exited = new Promise<void>((r) => child.once('close', () => r()));
   try {
-    await withNetns(
-      async (ns) => {
-        const stack = new NetStack({ clock: new RealClock() });
-        try {
-          stack.addInterface({ device: ns.tun, addresses: [`${SYNACK_V4}/24`] });
-          await synackServers(stack);
-          tuneClient(ns.name);
-          for (const c of CASES) {
-            const r = await drive(peer, ns.name, c.mode, SYNACK_V4, c.port);
-            // Let closing connections finish before the next case.
-            await new Promise((res) => setTimeout(res, 300));
-            results.set(key('synack TUN', mtu, c.name), r);
-          }
-        } finally {
-          stack.close();
-        }
-      },
-      { tun: { mtu, txQueueLen: 5000 }, ipv6: false },
-    );
+    const ns = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout.setEncoding('utf8').on('data', (s: string) => {
+        out += s;
+        const m = /^ready (\S+)\n/.exec(out);
+        if (m !== null) resolve(m[1]!);
+      });
+      child.once('close', () => reject(new Error(`the synack peer exited: ${err.trim()}`)));
+    });
+    tuneClient(ns);
+    for (const c of CASES) {
+      const r = await drive(peer, ns, c.mode, SYNACK_V4, c.port);
+      // Let closing connections finish before the next case.
+      await new Promise((res) => setTimeout(res, 300));
+      results.set(key('synack TUN', mtu, c.name), r);
+    }
   } catch (e) {
     for (const c of CASES) results.set(key('synack TUN', mtu, c.name), { value: NaN, note: `failed: ${e instanceof Error ? e.message : String(e)}` });
+  } finally {
+    child.stdin.end();
+    await exited;
   }
 }
 

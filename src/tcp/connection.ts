@@ -118,6 +118,9 @@ export interface NegotiatedOptions {
 const EMPTY = new Uint8Array(0);
 const SECOND = 1_000_000;
 const HYSTART = { hystart: true } as const;
+/** The one 'readable' event object: it carries nothing but its type. */
+const READABLE: ConnEvent = { type: 'readable' };
+
 /** ecnFlags: ECN was negotiated; the receiver owes ECE until a CWR; the sender owes CWR on its next new data; our SYN asked for ECN. */
 const ECN_OK = 1;
 const ECN_ECE = 2;
@@ -1366,7 +1369,8 @@ export class TcpConnection implements Connection {
     }
     this.rcvNxtV = seqAdd(this.rcvNxtV, advanced);
     this.stats.bytesIn += advanced;
-    this.evQ.push({ type: 'readable' });
+    // One 'readable' for a run of arrivals (a burst read in one batch).
+    if (this.evQ[this.evQ.length - 1] !== READABLE) this.evQ.push(READABLE);
     this.unackedBytes += advanced;
     this.unackedSegments++;
     if (this.cfg.quickAck !== false && now - this.lastDataAt > this.rtoEst.rto) {

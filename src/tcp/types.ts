@@ -24,7 +24,11 @@ export type TcpErrorCode = 'ECONNREFUSED' | 'ECONNRESET' | 'ETIMEDOUT' | 'EPIPE'
 export type ConnEvent =
   | { type: 'state'; from: TcpState; to: TcpState; at: number }
   | { type: 'established' }
-  /** New in-order bytes can be read with `read()`. */
+  /**
+   * New in-order bytes can be read with `read()`. Several arrivals with no
+   * other event between them give one 'readable': read until `read()`
+   * returns null.
+   */
   | { type: 'readable' }
   /** The peer's FIN was received and every byte before it has been queued for reading. */
   | { type: 'eof' }
