@@ -21,7 +21,9 @@
 // says why they were skipped.
 //
 // Every userspace peer, synack included (bench/synack-peer.ts), runs in a
-// process of its own, started afresh for each MTU.
+// process of its own, started afresh for each MTU, and every peer, the
+// kernel's included, gets half a second of unmeasured transfer each way
+// before its cases.
 //
 // SYNACK_BENCH_SECONDS (default 2) per case; SYNACK_BENCH_MTUS=65535 runs one MTU. Timing is noisy on a shared
 // machine: compare rows of one run only.
@@ -36,6 +38,7 @@ import type { Bench, BenchRow } from './harness.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const SECONDS = Number(process.env['SYNACK_BENCH_SECONDS'] ?? '2');
+const WARM_UP_SECONDS = 0.5;
 /** SYNACK_BENCH_MTUS picks MTUs (comma-separated, of 1500 and 65535; default both). */
 const MTUS = ((process.env['SYNACK_BENCH_MTUS'] ?? '1500,65535').split(',').map(Number).filter((m) => m === 1500 || m === 65535)) as Array<1500 | 65535>;
 
@@ -82,9 +85,9 @@ function ip(args: readonly string[]): void {
 }
 
 /** Run `peer MODE HOST PORT SECONDS` in namespace `ns`; returns the amount per second. */
-function drive(peer: string, ns: string, mode: string, host: string, port: number): Promise<{ value: number; note: string }> {
+function drive(peer: string, ns: string, mode: string, host: string, port: number, seconds = SECONDS): Promise<{ value: number; note: string }> {
   return new Promise((resolve) => {
-    const child = spawn('ip', ['netns', 'exec', ns, peer, mode, host, String(port), String(SECONDS)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('ip', ['netns', 'exec', ns, peer, mode, host, String(port), String(seconds)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
@@ -103,6 +106,17 @@ function drive(peer: string, ns: string, mode: string, host: string, port: numbe
       resolve({ value: mode === 'send' || mode === 'recv' ? (perSecond * 8) / 1e6 : perSecond, note: '' });
     });
   });
+}
+
+/**
+ * Half a second of bulk transfer each way, not measured, before a peer's
+ * cases: the same for every peer, so that none is measured while it warms
+ * up (synack's JIT compiler, a cold page cache anywhere).
+ */
+async function warmUp(peer: string, ns: string, host: string): Promise<void> {
+  await drive(peer, ns, 'send', host, 5201, WARM_UP_SECONDS);
+  await drive(peer, ns, 'recv', host, 5202, WARM_UP_SECONDS);
+  await new Promise((res) => setTimeout(res, 300));
 }
 
 /** Settings of a client namespace: a wide port range and TIME-WAIT reuse for the connect+close loop. */
@@ -140,6 +154,7 @@ async function kernelVeth(peer: string, mtu: number, results: Results): Promise<
       server!.stdout!.once('data', () => resolve());
       server!.once('close', () => reject(new Error('the reference server exited')));
     });
+    await warmUp(peer, a, '10.88.0.2');
     for (const c of CASES) results.set(key('kernel veth', mtu, c.name), await drive(peer, a, c.mode, '10.88.0.2', c.port));
   } catch (e) {
     for (const c of CASES) results.set(key('kernel veth', mtu, c.name), { value: NaN, note: `failed: ${e instanceof Error ? e.message : String(e)}` });
@@ -174,6 +189,7 @@ async function synackTun(peer: string, mtu: number, results: Results): Promise<v
       child.once('close', () => reject(new Error(`the synack peer exited: ${err.trim()}`)));
     });
     tuneClient(ns);
+    await warmUp(peer, ns, SYNACK_V4);
     for (const c of CASES) {
       const r = await drive(peer, ns, c.mode, SYNACK_V4, c.port);
       // Let closing connections finish before the next case.
@@ -210,6 +226,7 @@ async function foreignPeer(label: string, client: string, argv: readonly string[
     ip(['-n', ns, 'addr', 'add', '10.77.0.1/24', 'dev', ifname]);
     ip(['-n', ns, 'link', 'set', 'dev', ifname, 'mtu', String(mtu), 'txqueuelen', '5000', 'up']);
     tuneClient(ns);
+    await warmUp(client, ns, SYNACK_V4);
     for (const c of CASES) {
       results.set(key(label, mtu, c.name), await drive(client, ns, c.mode, SYNACK_V4, c.port));
       await new Promise((res) => setTimeout(res, 300));
