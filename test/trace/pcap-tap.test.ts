@@ -95,3 +95,27 @@ test('close closes the device and stops recording', () => {
   assert.equal(dev.onReceive, null);
   assert.equal(chunks.length, 1);
 });
+
+test("a batching device's batches pass through the tap; a device without batches gets no batch hook", () => {
+  class BatchingDevice extends FakeDevice {
+    readonly receiveBatches = true;
+    onReceiveBatchEnd: (() => void) | null = null;
+  }
+  const dev = new BatchingDevice();
+  const tap = new PcapTap(dev, { clock: new FakeClock(), write: () => {} });
+  assert.equal(tap.receiveBatches, true);
+  const log: string[] = [];
+  tap.onReceive = () => log.push('packet');
+  tap.onReceiveBatchEnd = () => log.push('end');
+  dev.onReceive!(pattern(40, 0x45));
+  dev.onReceive!(pattern(40, 0x45));
+  dev.onReceiveBatchEnd!();
+  assert.deepEqual(log, ['packet', 'packet', 'end']);
+  tap.close();
+  assert.equal(dev.onReceiveBatchEnd, null);
+
+  const plain = new FakeDevice();
+  const plainTap = new PcapTap(plain, { clock: new FakeClock(), write: () => {} });
+  assert.equal(plainTap.receiveBatches, false);
+  assert.equal('onReceiveBatchEnd' in plain, false);
+});
