@@ -230,9 +230,9 @@ export const bulkBench: Bench = {
     }
     // These two also run once unmeasured first, as the bulk rows do.
     if (want('pingpong')) pingPong(5000);
-    if (want('connect')) connectRate(1000);
+    if (want('connect')) connectRate(5000);
     if (want('pingpong')) rows.push({ bench: 'bulk', case: '1-byte ping-pong, one connection', value: pingPong(20000), unit: 'transactions/s' });
-    if (want('connect')) rows.push({ bench: 'bulk', case: 'connect + 64 B request/response + close', value: connectRate(5000), unit: 'connections/s' });
+    if (want('connect')) rows.push({ bench: 'bulk', case: 'connect + 64 B request/response + close', value: connectRate(20000), unit: 'connections/s' });
     for (const loss of want('loss') ? [0.01, 0.05, 0.1] : []) {
       for (const cc of ['cubic', 'newreno'] as const) {
         const g = lossyGoodput(loss, 4 * MB, cc);
