@@ -8,7 +8,6 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { NetStack } from '../../src/api/index.js';
 import { RealClock } from '../../src/stack/index.js';
 import { HOST_PROFILE } from '../../src/tcp/config.js';
@@ -16,6 +15,7 @@ import type { NetDevice } from '../../src/link/device.js';
 import { markCe } from '../../src/wire/ecn.js';
 import { CWR, ECE, SYN, ACK } from '../../src/wire/tcp-types.js';
 import { interopSkip, KERNEL_V4, SYNACK_V4, withNetns, type Netns } from './netns.js';
+import { ECHO_CLIENT, echoedIntact } from './echo-client.js';
 
 interface Seen {
   flags: number;
@@ -72,19 +72,6 @@ function seen(p: Uint8Array): Seen | undefined {
   return { flags: p[ihl + 13]! | ((p[ihl + 12]! & 1) << 8), ecn: p[1]! & 3, len: total - ihl - doff };
 }
 
-const ECHO_CLIENT = `
-const net = require('node:net');
-const crypto = require('node:crypto');
-const [host, port, size] = process.argv.slice(1);
-const data = Buffer.alloc(Number(size), 0x5a);
-const hash = crypto.createHash('sha256');
-let got = 0;
-const c = net.connect(Number(port), host, () => c.end(data));
-c.on('data', (d) => { got += d.length; hash.update(d); });
-c.on('end', () => console.log(JSON.stringify({ got, sha256: hash.digest('hex') })));
-c.on('error', (e) => { console.error(e.message); process.exitCode = 1; });
-`;
-
 const ECHO_SERVER = `
 require('node:net').createServer((s) => s.pipe(s)).listen(7007, '${KERNEL_V4}', () => console.log('ready'));
 `;
@@ -109,8 +96,7 @@ test('ECN with the kernel: its ECN-setup SYN is accepted, CE marks on its data c
         const size = 2_000_000;
         const r = await ns.run([process.execPath, '-e', ECHO_CLIENT, SYNACK_V4, '7', String(size)], { timeoutMs: 60_000 });
         assert.equal(r.code, 0, r.stderr);
-        const want = createHash('sha256').update(Buffer.alloc(size, 0x5a)).digest('hex');
-        assert.deepEqual(JSON.parse(r.stdout), { got: size, sha256: want });
+        assert.deepEqual(JSON.parse(r.stdout), echoedIntact(size));
         server.close();
 
         const syn = dev.fromKernel.find((s) => (s.flags & (SYN | ACK)) === SYN)!;

@@ -5,32 +5,10 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { NetStack } from '../../src/api/index.js';
 import { RealClock } from '../../src/stack/index.js';
 import { backendSkip, interopSkip, KERNEL_V4, KERNEL_V6, SYNACK_V4, SYNACK_V6, withNetns } from './netns.js';
-
-// Runs inside the namespace: connect, send SIZE bytes of a known pattern,
-// half-close, and print the byte count and sha256 of what came back.
-const CLIENT = `
-const net = require('node:net');
-const crypto = require('node:crypto');
-const [host, port, size] = process.argv.slice(1);
-const data = Buffer.alloc(Number(size));
-for (let i = 0; i < data.length; i++) data[i] = (i * 7 + (i >> 8)) & 0xff;
-const hash = crypto.createHash('sha256');
-let got = 0;
-const c = net.connect(Number(port), host, () => c.end(data));
-c.on('data', (d) => { got += d.length; hash.update(d); });
-c.on('end', () => console.log(JSON.stringify({ got, sha256: hash.digest('hex') })));
-c.on('error', (e) => { console.error(e.message); process.exitCode = 1; });
-`;
-
-function expectedSha(size: number): string {
-  const data = Buffer.alloc(size);
-  for (let i = 0; i < data.length; i++) data[i] = (i * 7 + (i >> 8)) & 0xff;
-  return createHash('sha256').update(data).digest('hex');
-}
+import { ECHO_CLIENT, echoedIntact } from './echo-client.js';
 
 for (const backend of ['addon', 'python'] as const) {
   test(`the stack on a TUN answers the kernel's pings, pings it back, and echoes 1 MB over TCP to a kernel client (${backend})`, { skip: interopSkip(['ping']) ?? backendSkip(backend) }, async () => {
@@ -52,9 +30,9 @@ for (const backend of ['addon', 'python'] as const) {
           await new Promise<void>((resolve) => server.listen(7, () => resolve()));
           const size = 1_000_000;
           for (const host of [SYNACK_V4, SYNACK_V6]) {
-            const r = await ns.run([process.execPath, '-e', CLIENT, host, '7', String(size)], { timeoutMs: 60_000 });
+            const r = await ns.run([process.execPath, '-e', ECHO_CLIENT, host, '7', String(size)], { timeoutMs: 60_000 });
             assert.equal(r.code, 0, `client to ${host}: ${r.stderr}`);
-            assert.deepEqual(JSON.parse(r.stdout), { got: size, sha256: expectedSha(size) }, `echo through ${host}`);
+            assert.deepEqual(JSON.parse(r.stdout), echoedIntact(size), `echo through ${host}`);
           }
           server.close();
           assert.equal(ns.tun.stats.txErrors, 0, ns.tun.stats.txLastError);
