@@ -893,12 +893,12 @@ export class Stack implements TcpHost, UdpHost {
     this.batchOpen = false;
     const eps = this.batchedEps;
     if (eps.length === 0) return;
-    const now = this.clock.now();
     for (let i = 0; i < eps.length; i++) {
       const ep = eps[i]!;
       ep.batched = false;
       if (ep.closed) continue;
-      ep.conn.endBatch(now);
+      // serviceTcp hands over the events first, then releases what the
+      // batch held, with whatever the application answered.
       this.serviceTcp(ep);
     }
     eps.length = 0;
@@ -918,8 +918,15 @@ export class Stack implements TcpHost, UdpHost {
         for (let seg = conn.pollTransmit(); seg !== undefined; seg = conn.pollTransmit()) {
           this.sendSegment(seg, conn.tuple.localAddr, conn.tuple.remoteAddr);
         }
-        for (let ev = conn.pollEvent(); ev !== undefined; ev = conn.pollEvent()) this.connEvent(ep, ev);
-      } while (ep.again);
+        // What the application does in its handlers goes out afterwards,
+        // together with anything a receive batch held (TcpConnection.hold).
+        conn.hold();
+        try {
+          for (let ev = conn.pollEvent(); ev !== undefined; ev = conn.pollEvent()) this.connEvent(ep, ev);
+        } finally {
+          conn.release(this.clock.now());
+        }
+      } while (ep.again || conn.hasOutput);
     } finally {
       ep.servicing = false;
     }

@@ -129,6 +129,8 @@ const ECN_ASKED = 8;
 /** IP ECN codepoints (RFC 3168 §5). */
 const ECT0 = 2;
 const CE = 3;
+const OUT_HELD = 1;
+const OUT_HOLDING = 2;
 const ACK_SAMPLE: AckSample = { ack: 0, sndNxt: 0, rtt: undefined };
 /** RFC 6298 §5.7: RTO when data starts after a retransmitted SYN without an RTT sample. */
 const RTO_FALLBACK = 3 * SECOND;
@@ -308,8 +310,8 @@ export class TcpConnection implements Connection {
 
   // ACK generation.
   private ackNow = false;
-  /** onSegment held its output back for the end of the receive batch. */
-  private outputHeld = false;
+  /** OUT_HELD: onSegment or a `hold` kept output back until `release`; OUT_HOLDING: between `hold` and `release`. */
+  private outHold = 0;
   private lastInvalidAck = -Infinity;
   private unackedBytes = 0;
   private unackedSegments = 0;
@@ -536,41 +538,72 @@ export class TcpConnection implements Connection {
 
   /**
    * A segment arrived. `batched`: it came in a receive batch
-   * (NetDevice.receiveBatches) and `endBatch` follows. An ordinary segment
-   * then sends nothing yet: an ACK, or data in order with no hole left,
-   * in ESTABLISHED. `endBatch` sends what the whole batch called for, one
-   * ACK for the burst and new data for the ACKs read, as a kernel does
-   * for a GRO-merged burst. Anything else is answered at once; so
-   * out-of-order data still gets one duplicate ACK per segment (RFC 5681
-   * §4.2), which a sender without SACK counts.
+   * (NetDevice.receiveBatches) and `release` follows. An ordinary segment
+   * then sends nothing yet: an ACK, data or a FIN in order with no hole
+   * left, taking the connection to (or keeping it in) ESTABLISHED, or to
+   * CLOSE_WAIT with that FIN; or the SYN-ACK that completes our handshake. `release` sends what the whole batch
+   * called for, one ACK for the burst and new data for the ACKs read, as a
+   * kernel does for a GRO-merged burst; and what the application answered
+   * in the meantime rides on the same segments (see `hold`). Anything else
+   * is answered at once; so out-of-order data still gets one duplicate ACK
+   * per segment (RFC 5681 §4.2), which a sender without SACK counts.
    */
   onSegment(seg: Segment, now: number, batched = false): void {
     this.lastNow = now;
     if (this.done) return;
     this.stats.segmentsIn++;
-    if (this.st === 'SYN_SENT') this.synSentSegment(seg, now);
-    else if (this.st !== 'CLOSED' && this.st !== 'LISTEN') {
-      const ordinary = batched && this.st === 'ESTABLISHED' && (seg.flags & ~(ACK | PSH | ECE | CWR)) === 0 && seg.seq === this.rcvNxtV;
+    if (this.st === 'SYN_SENT') {
+      this.synSentSegment(seg, now);
+      // The ACK of the SYN-ACK waits for the application's first words:
+      // data on the third segment (RFC 9293 §3.5 allows it).
+      if (batched && (this.st as TcpState) === 'ESTABLISHED' && seg.payload.length === 0 && (seg.flags & FIN) === 0) {
+        this.outHold |= OUT_HELD;
+        return;
+      }
+    } else if (this.st !== 'CLOSED' && this.st !== 'LISTEN') {
+      const ordinary =
+        batched &&
+        (this.st === 'ESTABLISHED' || this.st === 'SYN_RECEIVED') &&
+        (seg.flags & ~(ACK | PSH | ECE | CWR | FIN)) === 0 &&
+        seg.seq === this.rcvNxtV;
       this.otherSegment(seg, now);
       if (
         ordinary &&
-        this.st === 'ESTABLISHED' &&
-        seqSub(this.rcvNxtV, seg.seq) === seg.payload.length &&
+        (this.st === 'ESTABLISHED' || this.st === 'CLOSE_WAIT') &&
+        seqSub(this.rcvNxtV, seg.seq) === seg.payload.length + ((seg.flags & FIN) !== 0 ? 1 : 0) &&
         !this.rcvBuf.hasOutOfOrder
       ) {
-        this.outputHeld = true;
+        this.outHold |= OUT_HELD;
         return;
       }
     }
     this.output(now);
   }
 
-  /** The end of the receive batch of `onSegment(..., true)` calls: send what they held back. */
-  endBatch(now: number): void {
-    if (!this.outputHeld) return;
-    this.outputHeld = false;
+  /**
+   * The driver is about to hand this connection's events to the
+   * application: until `release`, what the application does (send, close,
+   * read) queues its effects but sends nothing. Its answer then goes out
+   * with the ACK it was owed, data and FIN in one segment where they fit,
+   * as in lwIP, whose input path calls the application before it sends.
+   * All within one instant: no timing changes, only fewer segments.
+   */
+  hold(): void {
+    this.outHold |= OUT_HOLDING;
+  }
+
+  /** The end of a receive batch (`onSegment(..., true)`) or of a `hold`: send what waited. */
+  release(now: number): void {
+    const held = (this.outHold & OUT_HELD) !== 0;
+    this.outHold = 0;
+    if (!held) return;
     this.lastNow = now;
     this.output(now);
+  }
+
+  /** Segments are waiting for pollTransmit. */
+  get hasOutput(): boolean {
+    return this.outQ.length > 0;
   }
 
   onTimer(now: number): void {
@@ -1534,7 +1567,11 @@ export class TcpConnection implements Connection {
   // ----------------------------------------------------------------- output
 
   private output(now: number): void {
-    this.outputHeld = false;
+    if ((this.outHold & OUT_HOLDING) !== 0) {
+      this.outHold |= OUT_HELD;
+      return;
+    }
+    this.outHold = 0;
     if (this.done) return;
     if (this.canSendData()) {
       if ((this.inRecovery || this.rtoRecovery) && this.sackOk) this.sackSend(now);
