@@ -107,6 +107,17 @@ export function addrKey(addr: Uint8Array): string {
  * lengths cannot collide).
  */
 export function tupleKey(localAddr: Uint8Array, localPort: number, remoteAddr: Uint8Array, remotePort: number): string {
+  // IPv4 (every packet's lookup): one string, built at once.
+  if (localAddr.length === 4 && remoteAddr.length === 4) {
+    return String.fromCharCode(
+      (localAddr[0]! << 8) | localAddr[1]!,
+      (localAddr[2]! << 8) | localAddr[3]!,
+      localPort,
+      (remoteAddr[0]! << 8) | remoteAddr[1]!,
+      (remoteAddr[2]! << 8) | remoteAddr[3]!,
+      remotePort,
+    );
+  }
   return addrKey(localAddr) + String.fromCharCode(localPort) + addrKey(remoteAddr) + String.fromCharCode(remotePort);
 }
 

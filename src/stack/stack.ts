@@ -7,7 +7,7 @@
 // or is not for us is counted in `stats` and dropped.
 
 import type { NetDevice } from '../link/device.js';
-import { TcpConnection, resetFor } from '../tcp/connection.js';
+import { recycleSegment, TcpConnection, resetFor } from '../tcp/connection.js';
 import { LINUX_PROFILE, type TcpConfig } from '../tcp/config.js';
 import { seqLe, seqLt } from '../tcp/seq.js';
 import { cookieSynAckWindow, COOKIE_PERIOD, SynCookies } from '../tcp/syncookie.js';
@@ -31,10 +31,11 @@ import {
   parseIcmpv6,
   type Icmpv6Message,
 } from '../wire/icmpv6.js';
-import { emitIpv4, parseIpv4 } from '../wire/ipv4.js';
+import { onesComplementSum } from '../wire/checksum.js';
+import { emitIpv4, parseIpv4, type Ipv4Fields } from '../wire/ipv4.js';
 import { emitIpv6, IPV6_NO_NEXT_HEADER, parseIpv6 } from '../wire/ipv6.js';
 import { ACK, RST, SYN, type Segment } from '../wire/tcp-types.js';
-import { emitTcp, IPPROTO_TCP, parseTcp, tcpHeaderLength, verifyTcpChecksum } from '../wire/tcp.js';
+import { emitTcp, emptyTcpHeaderView, IPPROTO_TCP, parseTcp, parseTcpInto, tcpHeaderLength, verifyTcpChecksum, type TcpHeaderView, type TimestampOption } from '../wire/tcp.js';
 import { emitUdp, IPPROTO_UDP, parseUdp } from '../wire/udp.js';
 import { packetSlab } from '../wire/slab.js';
 import {
@@ -209,6 +210,11 @@ const EMPTY = new Uint8Array(0);
 /** The stack reads the IPv4 checksum verdict itself (to count a bad one apart from a malformed packet). */
 const NO_CHECKSUM_VERIFY = { verifyChecksum: false } as const;
 
+/** Four bytes as a signed 32-bit integer (a small integer to V8, unlike get32's unsigned value). */
+function get32s(p: Uint8Array, off: number): number {
+  return (p[off]! << 24) | (p[off + 1]! << 16) | (p[off + 2]! << 8) | p[off + 3]!;
+}
+
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -238,6 +244,10 @@ export class Stack implements TcpHost, UdpHost {
    * Never written to; bounded (cleared when full, old tuples keep theirs).
    */
   private readonly addrCache = new Map<string, Uint8Array>();
+  /** IPv4 addresses read from packets (see addr4), by value (get32s). */
+  private readonly addr4Cache = new Map<number, Uint8Array>();
+  /** Our IPv4 addresses, by value (get32s): localAddrs' IPv4 half, for the receive path. */
+  private readonly local4 = new Set<number>();
   private readonly ports: PortAllocator;
   private readonly isnFn: (tuple: FourTuple, now: number) => number;
   private readonly isnKey: HashKey;
@@ -326,6 +336,7 @@ export class Stack implements TcpHost, UdpHost {
     this.pathGen++;
     for (const a of addrs) {
       this.localAddrs.set(addrKey(a.addr), iface);
+      if (a.addr.length === 4) this.local4.add(get32s(a.addr, 0));
       // The connected route of each address.
       this.routes.add(a.addr, a.prefixLength, iface);
     }
@@ -345,7 +356,10 @@ export class Stack implements TcpHost, UdpHost {
     const iface = this.interfaces[i]!;
     this.interfaces.splice(i, 1);
     this.pathGen++;
-    for (const a of iface.addresses) this.localAddrs.delete(addrKey(a.addr));
+    for (const a of iface.addresses) {
+      this.localAddrs.delete(addrKey(a.addr));
+      if (a.addr.length === 4) this.local4.delete(get32s(a.addr, 0));
+    }
     this.routes.removeWhere((r) => r.iface === iface);
     iface.device.onReceive = null;
     if (iface.device.onReceiveBatchEnd !== undefined) iface.device.onReceiveBatchEnd = null;
@@ -381,7 +395,22 @@ export class Stack implements TcpHost, UdpHost {
     return this.routes.list().map((r) => ({ prefix: formatAddress(r.prefix), prefixLength: r.prefixLength, iface: r.iface.name, metric: r.metric }));
   }
 
-  /** Whether `addr` is one of ours (loopback included). */
+  /**
+   * The IPv4 address at p[off, off + 4) as a shared copy (never written),
+   * one per address: reading a packet's addresses allocates nothing.
+   * Bounded (cleared when full; holders keep theirs).
+   */
+  private addr4(p: Uint8Array, off: number): Uint8Array {
+    const k = get32s(p, off);
+    let v = this.addr4Cache.get(k);
+    if (v === undefined) {
+      if (this.addr4Cache.size >= 4096) this.addr4Cache.clear();
+      v = p.slice(off, off + 4);
+      this.addr4Cache.set(k, v);
+    }
+    return v;
+  }
+
   private internAddr(a: Uint8Array): Uint8Array {
     const k = addrKey(a);
     let v = this.addrCache.get(k);
@@ -485,6 +514,19 @@ export class Stack implements TcpHost, UdpHost {
   }
 
   private inputIpv4(packet: Uint8Array, checksumValid: boolean): void {
+    // The common case read in place, without a parsed header: a whole TCP
+    // packet without options for one of our addresses, from a unicast
+    // source, its header checksum right. Anything else goes the long way.
+    if (packet.length >= 20 && packet[0] === 0x45 && packet[9] === IPPROTO_TCP && (get16(packet, 6) & 0x3fff) === 0) {
+      const total = get16(packet, 2);
+      if (total >= 20 && total <= packet.length && onesComplementSum(packet, 0, 20) === 0xffff) {
+        const dst = this.addr4(packet, 16);
+        const src = this.addr4(packet, 12);
+        if ((dst[0] === 127 || this.local4.has(get32s(packet, 16))) && !isMulticastOrBroadcast(src) && !isUnspecified(src)) {
+          return this.inputTcp(src, dst, packet.subarray(20, total), packet, checksumValid, packet[1]! & 3);
+        }
+      }
+    }
     const r = parseIpv4(packet, NO_CHECKSUM_VERIFY);
     if (!r.ok) return this.malformed(r.error, packet);
     const ip = r.value;
@@ -549,10 +591,26 @@ export class Stack implements TcpHost, UdpHost {
       const strict = parseTcp(buf, { src, dst });
       return this.badChecksum(strict.ok ? { layer: 'tcp', reason: 'bad checksum' } : strict.error, packet);
     }
-    const r = parseTcp(buf);
-    if (!r.ok) return this.malformed(r.error, packet);
-    const seg = r.value;
+    // The stack's one header view, unless a device delivered this packet
+    // while another was being read (it is not kept past this call).
+    const seg = this.rxBusy ? emptyTcpHeaderView() : this.rxView;
+    const error = seg === this.rxView ? parseTcpInto(buf, seg, this.rxTs) : parseTcpInto(buf, seg);
+    if (error !== undefined) return this.malformed(error, packet);
     seg.ecn = ecn;
+    if (seg === this.rxView) {
+      this.rxBusy = true;
+      try {
+        this.demuxTcp(src, dst, seg, packet);
+      } finally {
+        this.rxBusy = false;
+      }
+    } else {
+      this.demuxTcp(src, dst, seg, packet);
+    }
+  }
+
+  /** The received segment `seg` to its connection, or its listener, or an answer from CLOSED. */
+  private demuxTcp(src: Uint8Array, dst: Uint8Array, seg: TcpHeaderView, packet: Uint8Array): void {
     this.stats.tcpIn++;
     if ((seg.flags & RST) !== 0) this.stats.tcpResetsIn++;
     const ep = this.conns.get(tupleKey(dst, seg.dstPort, src, seg.srcPort));
@@ -877,6 +935,14 @@ export class Stack implements TcpHost, UdpHost {
     return this.conns.values();
   }
 
+  /** The IPv4 header fields of outgoing TCP segments, filled in for each (emitIpv4 keeps nothing). */
+  private readonly tcpIpv4Header: Ipv4Fields & { ecn: number; identification: number } = { ecn: 0, ttl: 64, protocol: IPPROTO_TCP, src: EMPTY, dst: EMPTY, identification: 0, flags: { DF: true } };
+
+  /** The header view received segments are parsed into, and whether one is being handled in it. */
+  private readonly rxView = emptyTcpHeaderView();
+  private readonly rxTs: TimestampOption = { kind: 'timestamp', val: 0, ecr: 0 };
+  private rxBusy = false;
+
   /** Whether a device's receive batch is being read (NetDevice.receiveBatches). */
   private batchOpen = false;
   /** Connections that took segments in the open batch, in order of their first. */
@@ -917,6 +983,7 @@ export class Stack implements TcpHost, UdpHost {
         ep.again = false;
         for (let seg = conn.pollTransmit(); seg !== undefined; seg = conn.pollTransmit()) {
           this.sendSegment(seg, conn.tuple.localAddr, conn.tuple.remoteAddr);
+          recycleSegment(seg);
         }
         // What the application does in its handlers goes out afterwards,
         // together with anything a receive batch held (TcpConnection.hold).
@@ -1036,7 +1103,16 @@ export class Stack implements TcpHost, UdpHost {
     emitTcp(seg, local, remote, packet, hlen, partial);
     const ecn = seg.ecn ?? 0;
     if (v6) emitIpv6({ trafficClass: ecn, nextHeader: IPPROTO_TCP, hopLimit: this.ttl, src: local, dst: remote }, tcpLen, packet, 0);
-    else emitIpv4({ ecn, ttl: this.ttl, protocol: IPPROTO_TCP, src: local, dst: remote, identification: this.nextIpId(), flags: { DF: true } }, tcpLen, packet, 0);
+    else {
+      const h = this.tcpIpv4Header;
+      h.ecn = ecn;
+      h.ttl = this.ttl;
+      h.src = local;
+      h.dst = remote;
+      h.identification = this.nextIpId();
+      emitIpv4(h, tcpLen, packet, 0);
+      h.src = h.dst = EMPTY;
+    }
     this.stats.tcpOut++;
     if ((seg.flags & RST) !== 0) this.stats.tcpResetsOut++;
     this.transmit(path, packet, partial);

@@ -9,7 +9,7 @@
 // retransmit/NewReno), RFC 1122 §4.2.3.6 (keepalive) and §4.2.2.17 (zero
 // window probes), RFC 896 (Nagle).
 
-import { ACK, CWR, ECE, FIN, PSH, RST, SYN, type Segment, type SackBlock } from '../wire/tcp-types.js';
+import { ACK, CWR, ECE, FIN, PSH, RST, SYN, type Segment, type SackBlock, type TcpOption } from '../wire/tcp-types.js';
 import type { TcpConfig } from './config.js';
 import type { ConnEvent, Connection, FourTuple, IcmpSignal, TcpErrorCode, TcpState } from './types.js';
 import { seqAdd, seqSub, seqDiff, seqLt, seqLe, seqGt, seqGe, seqMin, seqMax, seqInWindow } from './seq.js';
@@ -151,6 +151,52 @@ function mix32(x: number): number {
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
   return h >>> 0;
+}
+
+/**
+ * Segments handed out by pollTransmit come from a pool. A driver that is
+ * done with one (it has been written to the wire) may give it back with
+ * `recycleSegment`; one that keeps its segments simply never does. Each
+ * carries its own timestamp option, so an ordinary segment costs no
+ * allocation.
+ */
+class PooledSegment implements Segment {
+  srcPort = 0;
+  dstPort = 0;
+  seq = 0;
+  ack = 0;
+  flags = 0;
+  window = 0;
+  urgent = 0;
+  options: TcpOption[] = NO_OPTIONS;
+  payload: Uint8Array = EMPTY;
+  ecn = 0;
+  readonly tsOption = { kind: 'timestamp' as const, val: 0, ecr: 0 };
+  /** nop, nop, timestamp (RFC 7323 Appendix A). */
+  readonly tsOptions: TcpOption[] = [NOP_OPTION, NOP_OPTION, this.tsOption];
+}
+
+const NOP_OPTION: TcpOption = { kind: 'nop' };
+/** The options of a segment without any (never written). */
+const NO_OPTIONS: TcpOption[] = [];
+const segmentPool: PooledSegment[] = [];
+const SEGMENT_POOL_MAX = 256;
+
+function takeSegment(): PooledSegment {
+  return segmentPool.pop() ?? new PooledSegment();
+}
+
+/**
+ * Give back a segment from pollTransmit once it has been serialized: its
+ * object, options and payload view are reused by later segments. Segments
+ * of other origins are ignored.
+ */
+export function recycleSegment(seg: Segment): void {
+  if (seg instanceof PooledSegment && segmentPool.length < SEGMENT_POOL_MAX) {
+    seg.payload = EMPTY;
+    seg.options = NO_OPTIONS;
+    segmentPool.push(seg);
+  }
 }
 
 export class TcpConnection implements Connection {
@@ -1968,7 +2014,8 @@ export class TcpConnection implements Connection {
   /** Build one segment and queue it. */
   private emit(seq: number, flags: number, payload: Uint8Array, now: number): void {
     let window = 0;
-    let options: Segment['options'] = [];
+    let options: Segment['options'] = NO_OPTIONS;
+    let out: PooledSegment | undefined;
     if ((flags & RST) === 0) {
       if ((flags & SYN) !== 0) {
         // RFC 7323 §2.2: the window of a SYN is not scaled.
@@ -1989,10 +2036,17 @@ export class TcpConnection implements Connection {
         window = this.windowField();
         const adv = seqAdd(this.rcvNxtV, window * 2 ** this.rcvWscale);
         if (seqGt(adv, this.rcvAdv)) this.rcvAdv = adv;
-        options = buildDataOptions(
-          this.tsOk ? { val: this.tsNow(now), ecr: this.tsRecent } : undefined,
-          this.sackOk && (this.rcvBuf.hasOutOfOrder || this.dsack !== undefined) ? this.sackBlocks() : undefined,
-        );
+        // Most segments carry the timestamp alone: written into the
+        // pooled segment's own option objects, allocating nothing.
+        if (this.sackOk && (this.rcvBuf.hasOutOfOrder || this.dsack !== undefined)) {
+          options = buildDataOptions(this.tsOk ? { val: this.tsNow(now), ecr: this.tsRecent } : undefined, this.sackBlocks());
+        } else if (this.tsOk) {
+          out = takeSegment();
+          options = out.tsOptions;
+          const t = out.tsOption;
+          t.val = this.tsNow(now);
+          t.ecr = this.tsRecent;
+        }
       }
     }
     if (this.rackWanted && (flags & (SYN | RST)) === 0 && (payload.length > 0 || (flags & FIN) !== 0)) {
@@ -2028,18 +2082,17 @@ export class TcpConnection implements Connection {
       }
     }
     this.stats.segmentsOut++;
-    this.outQ.push({
-      srcPort: this.tuple.localPort,
-      dstPort: this.tuple.remotePort,
-      seq: seq >>> 0,
-      ack,
-      flags,
-      window,
-      urgent: 0,
-      options,
-      payload,
-      ecn,
-    });
+    out ??= takeSegment();
+    out.srcPort = this.tuple.localPort;
+    out.dstPort = this.tuple.remotePort;
+    out.seq = seq >>> 0;
+    out.ack = ack;
+    out.flags = flags;
+    out.window = window;
+    out.options = options;
+    out.payload = payload;
+    out.ecn = ecn;
+    this.outQ.push(out);
   }
 
   /**
@@ -2133,6 +2186,12 @@ export class TcpConnection implements Connection {
     if (to === 'TIME_WAIT' || to === 'CLOSED') {
       this.sndBuf.release();
       this.rcvBuf.release();
+      // Nothing is in flight any more: RACK's log and the SACK scoreboard
+      // go too (a busy server holds many connections in TIME_WAIT).
+      this.rack = undefined;
+      this.board?.clear();
+      this.sackRecent = undefined;
+      this.rcvSpace = undefined;
     }
   }
 

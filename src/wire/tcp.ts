@@ -3,7 +3,7 @@
 
 import { internetChecksum, onesComplementSum, pseudoHeaderSum } from './checksum.js';
 import { checkRoom, checkUint, get16, get32, put16, put32 } from './bytes.js';
-import { hex16, wireError, type Parsed } from './errors.js';
+import { hex16, wireError, type Parsed, type WireError } from './errors.js';
 import {
   OPT_EOL,
   OPT_MSS,
@@ -66,6 +66,13 @@ function optionName(kind: number): string {
   }
 }
 
+/** A timestamp option object, for parseTcpInto to fill in. */
+export type TimestampOption = Extract<TcpOption, { kind: 'timestamp' }>;
+
+/** The option objects without fields are shared: parsed lists hold these two, never written. */
+const NOP_OPTION: TcpOption = { kind: 'nop' };
+const EOL_OPTION: TcpOption = { kind: 'eol' };
+
 /**
  * Parse the option bytes of a TCP header (RFC 9293 §3.2). An End of Option
  * List stops the walk (it is reported once; what follows is padding). Never
@@ -74,21 +81,26 @@ function optionName(kind: number): string {
  */
 export function parseTcpOptions(b: Uint8Array): Parsed<TcpOption[]> {
   const out: TcpOption[] = [];
-  const n = b.length;
-  let i = 0;
+  const error = parseTcpOptionsAt(b, 0, b.length, out);
+  return error === undefined ? { ok: true, value: out } : { ok: false, error };
+}
+
+/** parseTcpOptions over b[start, end), appending to `out`; the error, if any. */
+function parseTcpOptionsAt(b: Uint8Array, start: number, n: number, out: TcpOption[], tsSlot?: TimestampOption): WireError | undefined {
+  let i = start;
+  let ts = tsSlot;
   while (i < n) {
     const kind = b[i]!;
     if (kind === OPT_EOL) {
-      out.push({ kind: 'eol' });
+      out.push(EOL_OPTION);
       break;
     }
     if (kind === OPT_NOP) {
-      out.push({ kind: 'nop' });
+      out.push(NOP_OPTION);
       i++;
       continue;
     }
-    const name = optionName(kind);
-    if (i + 1 >= n) return wireError('tcp', `option ${name} truncated: no length byte`);
+    if (i + 1 >= n) return optionError(`option ${optionName(kind)} truncated: no length byte`);
     const len = b[i + 1]!;
     let expected: number | undefined;
     switch (kind) {
@@ -106,14 +118,14 @@ export function parseTcpOptions(b: Uint8Array): Parsed<TcpOption[]> {
         break;
     }
     if (expected !== undefined && len !== expected) {
-      return wireError('tcp', `option ${name} length ${len} (expected ${expected})`);
+      return optionError(`option ${optionName(kind)} length ${len} (expected ${expected})`);
     }
     // RFC 2018 §3: 8 bytes per block; at most 4 blocks fit in 40 bytes of options.
     if (kind === OPT_SACK && (len < 10 || len > 34 || (len - 2) % 8 !== 0)) {
-      return wireError('tcp', `option sack length ${len} (expected 2+8n, n in 1..4)`);
+      return optionError(`option sack length ${len} (expected 2+8n, n in 1..4)`);
     }
-    if (len < 2) return wireError('tcp', `option ${name} length ${len} (< 2)`);
-    if (i + len > n) return wireError('tcp', `option ${name} length ${len} runs past the options (${n - i} bytes left)`);
+    if (len < 2) return optionError(`option ${optionName(kind)} length ${len} (< 2)`);
+    if (i + len > n) return optionError(`option ${optionName(kind)} length ${len} runs past the options (${n - i} bytes left)`);
     switch (kind) {
       case OPT_MSS:
         out.push({ kind: 'mss', mss: get16(b, i + 2) });
@@ -125,7 +137,15 @@ export function parseTcpOptions(b: Uint8Array): Parsed<TcpOption[]> {
         out.push({ kind: 'sackOK' });
         break;
       case OPT_TIMESTAMP:
-        out.push({ kind: 'timestamp', val: get32(b, i + 2), ecr: get32(b, i + 6) });
+        if (ts !== undefined) {
+          // The caller's object, filled in (once: a second option gets its own).
+          ts.val = get32(b, i + 2);
+          ts.ecr = get32(b, i + 6);
+          out.push(ts);
+          ts = undefined;
+        } else {
+          out.push({ kind: 'timestamp', val: get32(b, i + 2), ecr: get32(b, i + 6) });
+        }
         break;
       case OPT_SACK: {
         const blocks: SackBlock[] = [];
@@ -138,52 +158,87 @@ export function parseTcpOptions(b: Uint8Array): Parsed<TcpOption[]> {
     }
     i += len;
   }
-  return { ok: true, value: out };
+  return undefined;
 }
+
+function optionError(reason: string): WireError {
+  return { layer: 'tcp', reason };
+}
+
+/** A header view to fill with `parseTcpInto` (and to fill again: it can be reused). */
+export function emptyTcpHeaderView(): TcpHeaderView {
+  return {
+    srcPort: 0,
+    dstPort: 0,
+    seq: 0,
+    ack: 0,
+    flags: 0,
+    window: 0,
+    urgent: 0,
+    options: [],
+    payload: EMPTY_PAYLOAD,
+    ecn: 0,
+    dataOffset: 0,
+    headerLength: 0,
+    reserved: 0,
+    checksum: 0,
+  };
+}
+
+const EMPTY_PAYLOAD = new Uint8Array(0);
 
 /**
  * Parse a TCP segment (header, options and payload) at the start of `buf`,
  * which must end where the IP layer says the segment ends. Never throws.
  */
 export function parseTcp(buf: Uint8Array, opts?: TcpParseOptions): Parsed<TcpHeaderView> {
-  if (buf.length < MIN_HEADER) return wireError('tcp', `truncated: ${buf.length} bytes, header needs ${MIN_HEADER}`);
-  const b12 = buf[12]!;
-  const dataOffset = b12 >>> 4;
-  const headerLength = dataOffset * 4;
-  if (headerLength < MIN_HEADER) return wireError('tcp', `data offset ${headerLength} bytes < ${MIN_HEADER}`);
-  if (buf.length < headerLength) {
-    return wireError('tcp', `truncated: ${buf.length} bytes, header needs ${headerLength}`);
-  }
-  const checksum = get16(buf, 16);
-  if (opts?.src && opts.dst) {
+  // Errors in this order: the header's length, the checksum, the options.
+  const headerLength = buf.length >= MIN_HEADER ? (buf[12]! >>> 4) * 4 : 0;
+  if (opts?.src && opts.dst && headerLength >= MIN_HEADER && buf.length >= headerLength) {
     const ps = pseudoHeaderSum(opts.src, opts.dst, IPPROTO_TCP, buf.length);
     if (onesComplementSum(buf, 0, buf.length, ps) !== 0xffff) {
       const expected = internetChecksum(buf, 18, buf.length, onesComplementSum(buf, 0, 16, ps));
-      return wireError('tcp', `bad checksum ${hex16(checksum)}, expected ${hex16(expected)}`);
+      return wireError('tcp', `bad checksum ${hex16(get16(buf, 16))}, expected ${hex16(expected)}`);
     }
   }
-  const options = parseTcpOptions(buf.subarray(MIN_HEADER, headerLength));
-  if (!options.ok) return options;
-  return {
-    ok: true,
-    value: {
-      srcPort: get16(buf, 0),
-      dstPort: get16(buf, 2),
-      seq: get32(buf, 4),
-      ack: get32(buf, 8),
-      // The AE bit (low bit of byte 12) is carried as flag bit 8.
-      flags: buf[13]! | ((b12 & 1) << 8),
-      window: get16(buf, 14),
-      urgent: get16(buf, 18),
-      options: options.value,
-      payload: buf.subarray(headerLength),
-      ecn: 0,
-      dataOffset,
-      headerLength,
-      reserved: (b12 >>> 1) & 0x07,
-      checksum,
-    },
-  };
+  const view = emptyTcpHeaderView();
+  const error = parseTcpInto(buf, view);
+  return error === undefined ? { ok: true, value: view } : { ok: false, error };
+}
+
+/**
+ * parseTcp without the checksum, into `view` (its options list is emptied
+ * and refilled), allocating nothing for an ordinary segment but its
+ * payload view (and a timestamp option, unless `tsSlot` is given to be
+ * filled in): the receive path's parser. The error, if any (`view` then
+ * holds no meaning).
+ */
+export function parseTcpInto(buf: Uint8Array, view: TcpHeaderView, tsSlot?: TimestampOption): WireError | undefined {
+  if (buf.length < MIN_HEADER) return optionError(`truncated: ${buf.length} bytes, header needs ${MIN_HEADER}`);
+  const b12 = buf[12]!;
+  const dataOffset = b12 >>> 4;
+  const headerLength = dataOffset * 4;
+  if (headerLength < MIN_HEADER) return optionError(`data offset ${headerLength} bytes < ${MIN_HEADER}`);
+  if (buf.length < headerLength) return optionError(`truncated: ${buf.length} bytes, header needs ${headerLength}`);
+  const options = view.options;
+  options.length = 0;
+  const error = parseTcpOptionsAt(buf, MIN_HEADER, headerLength, options, tsSlot);
+  if (error !== undefined) return error;
+  view.srcPort = get16(buf, 0);
+  view.dstPort = get16(buf, 2);
+  view.seq = get32(buf, 4);
+  view.ack = get32(buf, 8);
+  // The AE bit (low bit of byte 12) is carried as flag bit 8.
+  view.flags = buf[13]! | ((b12 & 1) << 8);
+  view.window = get16(buf, 14);
+  view.urgent = get16(buf, 18);
+  view.payload = headerLength === buf.length ? EMPTY_PAYLOAD : buf.subarray(headerLength);
+  view.ecn = 0;
+  view.dataOffset = dataOffset;
+  view.headerLength = headerLength;
+  view.reserved = (b12 >>> 1) & 0x07;
+  view.checksum = get16(buf, 16);
+  return undefined;
 }
 
 /**
