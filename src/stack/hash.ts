@@ -30,11 +30,44 @@ export function hashKeyFromBytes(key: Uint8Array): HashKey {
  * number (the reference's 4 output bytes read little-endian).
  */
 export function halfSipHash(key: HashKey, data: Uint8Array, start = 0, end = data.length): number {
-  let v0 = key.k0 | 0;
-  let v1 = key.k1 | 0;
-  let v2 = 0x6c796765 ^ key.k0;
-  let v3 = 0x74656462 ^ key.k1;
-  const round = (): void => {
+  const v = V;
+  v[0] = key.k0;
+  v[1] = key.k1;
+  v[2] = 0x6c796765 ^ key.k0;
+  v[3] = 0x74656462 ^ key.k1;
+  const len = end - start;
+  const whole = start + (len & ~3);
+  let i = start;
+  for (; i < whole; i += 4) {
+    const m = data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24);
+    v[3]! ^= m;
+    sipRounds(v, 2);
+    v[0]! ^= m;
+  }
+  // The last word: the remaining bytes, and the length (mod 256) in the top byte.
+  let b = (len & 0xff) << 24;
+  const left = end - i;
+  if (left >= 3) b |= data[i + 2]! << 16;
+  if (left >= 2) b |= data[i + 1]! << 8;
+  if (left >= 1) b |= data[i]!;
+  v[3]! ^= b;
+  sipRounds(v, 2);
+  v[0]! ^= b;
+  v[2]! ^= 0xff;
+  sipRounds(v, 4);
+  return (v[1]! ^ v[3]!) >>> 0;
+}
+
+/** The hash state v0..v3, kept here rather than in a closure's context (which each call would allocate). */
+const V = new Int32Array(4);
+
+/** `n` SipRounds of HalfSipHash over the state in `v`. */
+function sipRounds(v: Int32Array, n: number): void {
+  let v0 = v[0]!;
+  let v1 = v[1]!;
+  let v2 = v[2]!;
+  let v3 = v[3]!;
+  for (let r = 0; r < n; r++) {
     v0 = (v0 + v1) | 0;
     v1 = rotl(v1, 5) ^ v0;
     v0 = rotl(v0, 16);
@@ -45,33 +78,11 @@ export function halfSipHash(key: HashKey, data: Uint8Array, start = 0, end = dat
     v2 = (v2 + v1) | 0;
     v1 = rotl(v1, 13) ^ v2;
     v2 = rotl(v2, 16);
-  };
-  const len = end - start;
-  const whole = start + (len & ~3);
-  let i = start;
-  for (; i < whole; i += 4) {
-    const m = data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24);
-    v3 ^= m;
-    round();
-    round();
-    v0 ^= m;
   }
-  // The last word: the remaining bytes, and the length (mod 256) in the top byte.
-  let b = (len & 0xff) << 24;
-  const left = end - i;
-  if (left >= 3) b |= data[i + 2]! << 16;
-  if (left >= 2) b |= data[i + 1]! << 8;
-  if (left >= 1) b |= data[i]!;
-  v3 ^= b;
-  round();
-  round();
-  v0 ^= b;
-  v2 ^= 0xff;
-  round();
-  round();
-  round();
-  round();
-  return (v1 ^ v3) >>> 0;
+  v[0] = v0;
+  v[1] = v1;
+  v[2] = v2;
+  v[3] = v3;
 }
 
 /**
