@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
   emitTcp,
+  emptyTcpHeaderView,
   parseTcp,
+  parseTcpInto,
   parseTcpOptions,
   tcpHeaderLength,
   tcpOptionsLength,
@@ -353,6 +355,49 @@ test('property: emit then parse is the identity (plus the EOL that padding reads
     }),
     { numRuns: 1000 },
   );
+});
+
+test('property: one header view parsed into again and again reads each segment as a fresh parse does', () => {
+  // The receive path reuses one view and one timestamp option object; each
+  // segment must read exactly as parseTcp reads it, whatever came before,
+  // and a segment with two timestamp options must not get one object twice.
+  const view = emptyTcpHeaderView();
+  const slot = { kind: 'timestamp' as const, val: 0, ecr: 0 };
+  const wireArb = fc.oneof(
+    segmentArb.map((seg) => {
+      const out = new Uint8Array(160);
+      return out.slice(0, emitTcp(seg, SRC4, DST4, out));
+    }),
+    fc.uint8Array({ maxLength: 80 }),
+  );
+  fc.assert(
+    fc.property(fc.array(wireArb, { minLength: 1, maxLength: 8 }), (wires) => {
+      for (const wire of wires) {
+        const fresh = parseTcp(wire);
+        const error = parseTcpInto(wire, view, slot);
+        if (!fresh.ok) {
+          assert.deepEqual(error, fresh.error);
+          continue;
+        }
+        assert.equal(error, undefined);
+        assert.deepEqual({ ...view, options: [...view.options] }, { ...fresh.value, options: fresh.value.options });
+        const stamps = view.options.filter((o) => o.kind === 'timestamp');
+        assert.equal(new Set(stamps).size, stamps.length);
+      }
+    }),
+    { numRuns: 1000 },
+  );
+  // Two timestamp options, hand-made: the slot serves the first only.
+  const two = new Uint8Array(20 + 20);
+  two[12] = 10 << 4;
+  two.set([8, 10, 0, 0, 0, 1, 0, 0, 0, 2, 8, 10, 0, 0, 0, 3, 0, 0, 0, 4], 20);
+  assert.equal(parseTcpInto(two, view, slot), undefined);
+  assert.deepEqual(view.options, [
+    { kind: 'timestamp', val: 1, ecr: 2 },
+    { kind: 'timestamp', val: 3, ecr: 4 },
+  ]);
+  assert.equal(view.options[0], slot);
+  assert.notEqual(view.options[1], slot);
 });
 
 test('property: parseTcp never throws on arbitrary bytes', () => {
