@@ -25,7 +25,11 @@ export interface AddressInfo {
 /**
  * One TCP connection as the stack drives it. User calls go through here so
  * that whatever they make the core want to send goes out at once and its
- * timer is re-armed.
+ * timer is re-armed. Calls made from the connection's own handler go out
+ * when the handler's events have all been heard, in the same instant:
+ * what the handler sends or closes rides on the ACK it owes (a request
+ * on the handshake's third segment, a response with its FIN and the ACK
+ * of the request in one segment).
  */
 export class TcpEndpoint implements HeapEntry {
   deadline = Infinity;

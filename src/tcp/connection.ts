@@ -834,6 +834,7 @@ export class TcpConnection implements Connection {
       case 'FIN_WAIT_2':
         if (this.rcvBuf.readable > 0) {
           // RFC 1122 §4.2.2.13: closing with unread data tells the peer with a RST.
+          this.flushHeld(now);
           this.sendReset(this.sndNxtV, now);
           this.terminate(now, undefined);
           return;
@@ -856,13 +857,24 @@ export class TcpConnection implements Connection {
       case 'FIN_WAIT_1':
       case 'FIN_WAIT_2':
       case 'CLOSE_WAIT':
-        // RFC 9293 §3.10.5: <SEQ=SND.NXT><CTL=RST>.
+        // What a handler sent just before goes first, as it would have
+        // without the hold. RFC 9293 §3.10.5: <SEQ=SND.NXT><CTL=RST>.
+        this.flushHeld(now);
         this.sendReset(this.sndNxtV, now);
         break;
       default:
         break;
     }
     this.terminate(now, undefined);
+  }
+
+  /** Send what a `hold` keeps back now, before a reset ends the connection. */
+  private flushHeld(now: number): void {
+    if ((this.outHold & OUT_HELD) === 0) return;
+    const holding = this.outHold & OUT_HOLDING;
+    this.outHold = 0;
+    this.output(now);
+    this.outHold = holding;
   }
 
   /** Switch the congestion control algorithm; the new one starts from the current window and threshold. */

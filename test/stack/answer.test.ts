@@ -137,3 +137,32 @@ test('a client that sends nothing when established acknowledges the SYN-ACK at o
     ['0 a S 0', '1000 b S. 0', '2000 a . 0'],
   );
 });
+
+test('a handler that sends and then aborts: the data still goes out before the RST', () => {
+  const p = makePair({ ab: { delay: 1000, batch: true }, ba: { delay: 1000, batch: true } });
+  const seen = watch(p);
+  const l = p.b.tcpListen({ port: 80 });
+  l.onConnection = (ep) => {
+    ep.handler = (ev) => {
+      if (ev.type !== 'readable') return;
+      while (ep.read() !== null);
+      ep.send(bytes('bye'));
+      ep.abort();
+    };
+  };
+  let response = '';
+  let error = '';
+  const c = p.a.tcpConnect({ remoteAddr: parseAddress(B4)!, remotePort: 80 });
+  c.handler = (ev) => {
+    if (ev.type === 'established') c.send(bytes('request'));
+    if (ev.type === 'readable') for (let d = c.read(); d !== null; d = c.read()) response += text(d);
+    if (ev.type === 'error') error = ev.code;
+  };
+  p.clock.runUntil(100_000);
+  assert.equal(response, 'bye');
+  assert.equal(error, 'ECONNRESET');
+  assert.deepEqual(
+    seen.filter((s) => s.from === 'b').map((s) => `${s.flags} ${s.len}`),
+    ['S. 0', 'P. 3', 'R 0'],
+  );
+});
