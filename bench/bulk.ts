@@ -3,7 +3,7 @@
 // Node's `net` over the kernel's loopback as the baseline, 1-byte
 // request/response transactions, connect+request+close per second, and
 // goodput under random loss in simulated time against the Mathis model.
-// Each bulk row (Node's too) is the median of three transfers after two
+// Each bulk row (Node's too) is the median of five transfers after eight
 // unmeasured ones, and the ping-pong and connect rows follow a shorter
 // unmeasured run of their own.
 // Not a pass/fail test: figures drift with the machine.
@@ -27,12 +27,15 @@ const MB = 1 << 20;
 const BULK = Number(process.env['SYNACK_BENCH_BULK_MB'] ?? '64') * MB;
 /**
  * Bulk rows: this many unmeasured transfers of the full size first, then
- * the median of RUNS measured ones. Node's loopback row needs it most: its
- * first 64 MB in a process run at a third of the speed of later ones
- * (about 3 against 7 to 11 Gbit/s here), while V8 compiles its stream code.
+ * the median of RUNS measured ones, so that each row is the steady speed
+ * once V8 has compiled the code it runs. Both sides need it: Node's first
+ * 64 MB over loopback in a process go at a third of the speed of later
+ * ones (about 3 against 7 to 10 Gbit/s here), and synack at MTU 65535
+ * alone reaches its steady speed (about 12 Gbit/s) only after some 8
+ * transfers, when a fresh process does only 2 Gbit/s.
  */
-const WARM_UPS = 2;
-const RUNS = 3;
+const WARM_UPS = 8;
+const RUNS = 5;
 const CASES = (process.env['SYNACK_BENCH_BULK_CASES'] ?? '').split(',').filter((c) => c !== '');
 const want = (name: string): boolean => CASES.length === 0 || CASES.includes(name);
 
