@@ -613,7 +613,22 @@ export class Stack implements TcpHost, UdpHost {
   private demuxTcp(src: Uint8Array, dst: Uint8Array, seg: TcpHeaderView, packet: Uint8Array): void {
     this.stats.tcpIn++;
     if ((seg.flags & RST) !== 0) this.stats.tcpResetsIn++;
-    const ep = this.conns.get(tupleKey(dst, seg.dstPort, src, seg.srcPort));
+    // A flow's packets come in runs: the last connection found is tried
+    // first, by the identity of the packet's (interned) addresses.
+    const ports = (seg.srcPort << 16) | seg.dstPort;
+    let ep: TcpEndpoint | undefined;
+    const last = this.lastEp;
+    if (last !== null && !last.closed && src === this.lastSrc && dst === this.lastDst && ports === this.lastPorts) {
+      ep = last;
+    } else {
+      ep = this.conns.get(tupleKey(dst, seg.dstPort, src, seg.srcPort));
+      if (ep !== undefined) {
+        this.lastEp = ep;
+        this.lastSrc = src;
+        this.lastDst = dst;
+        this.lastPorts = ports;
+      }
+    }
     if (ep !== undefined) {
       const l = ep.listener;
       if (
@@ -937,6 +952,12 @@ export class Stack implements TcpHost, UdpHost {
 
   /** The IPv4 header fields of outgoing TCP segments, filled in for each (emitIpv4 keeps nothing). */
   private readonly tcpIpv4Header: Ipv4Fields & { ecn: number; identification: number } = { ecn: 0, ttl: 64, protocol: IPPROTO_TCP, src: EMPTY, dst: EMPTY, identification: 0, flags: { DF: true } };
+
+  /** The connection the last segment went to, and its packet's addresses and ports (see demuxTcp). */
+  private lastEp: TcpEndpoint | null = null;
+  private lastSrc: Uint8Array = EMPTY;
+  private lastDst: Uint8Array = EMPTY;
+  private lastPorts = 0;
 
   /** The header view received segments are parsed into, and whether one is being handled in it. */
   private readonly rxView = emptyTcpHeaderView();
