@@ -28,6 +28,27 @@ test('RealClock: monotonic microseconds; timers never fire early; cancel works',
   assert.ok(clock.now() >= t0);
 });
 
+test('RealClock: timers fire in the order of their deadlines, however close and however set', async () => {
+  const clock = new RealClock();
+  const t0 = clock.now();
+  // Deadlines 100 µs apart, within a few host milliseconds, set shuffled;
+  // one is cancelled by an earlier one's callback.
+  const order = [7, 2, 11, 0, 5, 9, 1, 13, 4, 12, 8, 3, 10, 6];
+  const fired: number[] = [];
+  let seven: { cancel(): void } | undefined;
+  await new Promise<void>((resolve) => {
+    for (const i of order) {
+      const h = clock.setTimer(t0 + 1000 + 100 * i, () => {
+        fired.push(i);
+        if (i === 3) seven?.cancel();
+        if (i === 13) resolve();
+      });
+      if (i === 7) seven = h;
+    }
+  });
+  assert.deepEqual(fired, [0, 1, 2, 3, 4, 5, 6, 8, 9, 10, 11, 12, 13]);
+});
+
 test('two stacks on the real clock: a ping and a TCP exchange', async () => {
   const clock = new RealClock();
   const rng = new Rng(5);
