@@ -523,7 +523,7 @@ export class Stack implements TcpHost, UdpHost {
         const dst = this.addr4(packet, 16);
         const src = this.addr4(packet, 12);
         if ((dst[0] === 127 || this.local4.has(get32s(packet, 16))) && !isMulticastOrBroadcast(src) && !isUnspecified(src)) {
-          return this.inputTcp(src, dst, packet.subarray(20, total), packet, checksumValid, packet[1]! & 3);
+          return this.inputTcp(src, dst, packet, 20, total, checksumValid, packet[1]! & 3);
         }
       }
     }
@@ -545,7 +545,7 @@ export class Stack implements TcpHost, UdpHost {
     const dst = ip.dst;
     switch (ip.protocol) {
       case IPPROTO_TCP:
-        return this.inputTcp(src, dst, ip.payload, packet, checksumValid, ip.ecn);
+        return this.inputTcp(src, dst, packet, ip.payload.byteOffset - packet.byteOffset, ip.payload.byteOffset - packet.byteOffset + ip.payload.length, checksumValid, ip.ecn);
       case IPPROTO_UDP:
         return this.inputUdp(src, dst, ip.payload, packet, checksumValid);
       case IPPROTO_ICMP:
@@ -566,7 +566,7 @@ export class Stack implements TcpHost, UdpHost {
     if (ip.isFragment) return this.drop('fragment', packet);
     switch (ip.upperProtocol) {
       case IPPROTO_TCP:
-        return this.inputTcp(ip.src, ip.finalDestination, ip.payload, packet, checksumValid, ip.ecn);
+        return this.inputTcp(ip.src, ip.finalDestination, packet, ip.payload.byteOffset - packet.byteOffset, ip.payload.byteOffset - packet.byteOffset + ip.payload.length, checksumValid, ip.ecn);
       case IPPROTO_UDP:
         return this.inputUdp(ip.src, ip.finalDestination, ip.payload, packet, checksumValid);
       case IPPROTO_ICMPV6:
@@ -586,15 +586,16 @@ export class Stack implements TcpHost, UdpHost {
 
   // ------------------------------------------------------------------ TCP
 
-  private inputTcp(src: Uint8Array, dst: Uint8Array, buf: Uint8Array, packet: Uint8Array, checksumValid: boolean, ecn: number): void {
-    if (!checksumValid && !verifyTcpChecksum(buf, src, dst)) {
-      const strict = parseTcp(buf, { src, dst });
+  /** The TCP segment packet[start, end) arrived from `src` for `dst`. */
+  private inputTcp(src: Uint8Array, dst: Uint8Array, packet: Uint8Array, start: number, end: number, checksumValid: boolean, ecn: number): void {
+    if (!checksumValid && !verifyTcpChecksum(packet, src, dst, start, end)) {
+      const strict = parseTcp(packet.subarray(start, end), { src, dst });
       return this.badChecksum(strict.ok ? { layer: 'tcp', reason: 'bad checksum' } : strict.error, packet);
     }
     // The stack's one header view, unless a device delivered this packet
     // while another was being read (it is not kept past this call).
     const seg = this.rxBusy ? emptyTcpHeaderView() : this.rxView;
-    const error = seg === this.rxView ? parseTcpInto(buf, seg, this.rxTs) : parseTcpInto(buf, seg);
+    const error = parseTcpInto(packet, seg, seg === this.rxView ? this.rxTs : undefined, start, end);
     if (error !== undefined) return this.malformed(error, packet);
     seg.ecn = ecn;
     if (seg === this.rxView) {

@@ -210,34 +210,35 @@ export function parseTcp(buf: Uint8Array, opts?: TcpParseOptions): Parsed<TcpHea
  * parseTcp without the checksum, into `view` (its options list is emptied
  * and refilled), allocating nothing for an ordinary segment but its
  * payload view (and a timestamp option, unless `tsSlot` is given to be
- * filled in): the receive path's parser. The error, if any (`view` then
- * holds no meaning).
+ * filled in): the receive path's parser. The segment is buf[start, end).
+ * The error, if any (`view` then holds no meaning).
  */
-export function parseTcpInto(buf: Uint8Array, view: TcpHeaderView, tsSlot?: TimestampOption): WireError | undefined {
-  if (buf.length < MIN_HEADER) return optionError(`truncated: ${buf.length} bytes, header needs ${MIN_HEADER}`);
-  const b12 = buf[12]!;
+export function parseTcpInto(buf: Uint8Array, view: TcpHeaderView, tsSlot?: TimestampOption, start = 0, end = buf.length): WireError | undefined {
+  const length = end - start;
+  if (length < MIN_HEADER) return optionError(`truncated: ${length} bytes, header needs ${MIN_HEADER}`);
+  const b12 = buf[start + 12]!;
   const dataOffset = b12 >>> 4;
   const headerLength = dataOffset * 4;
   if (headerLength < MIN_HEADER) return optionError(`data offset ${headerLength} bytes < ${MIN_HEADER}`);
-  if (buf.length < headerLength) return optionError(`truncated: ${buf.length} bytes, header needs ${headerLength}`);
+  if (length < headerLength) return optionError(`truncated: ${length} bytes, header needs ${headerLength}`);
   const options = view.options;
   options.length = 0;
-  const error = parseTcpOptionsAt(buf, MIN_HEADER, headerLength, options, tsSlot);
+  const error = parseTcpOptionsAt(buf, start + MIN_HEADER, start + headerLength, options, tsSlot);
   if (error !== undefined) return error;
-  view.srcPort = get16(buf, 0);
-  view.dstPort = get16(buf, 2);
-  view.seq = get32(buf, 4);
-  view.ack = get32(buf, 8);
+  view.srcPort = get16(buf, start);
+  view.dstPort = get16(buf, start + 2);
+  view.seq = get32(buf, start + 4);
+  view.ack = get32(buf, start + 8);
   // The AE bit (low bit of byte 12) is carried as flag bit 8.
-  view.flags = buf[13]! | ((b12 & 1) << 8);
-  view.window = get16(buf, 14);
-  view.urgent = get16(buf, 18);
-  view.payload = headerLength === buf.length ? EMPTY_PAYLOAD : buf.subarray(headerLength);
+  view.flags = buf[start + 13]! | ((b12 & 1) << 8);
+  view.window = get16(buf, start + 14);
+  view.urgent = get16(buf, start + 18);
+  view.payload = headerLength === length ? EMPTY_PAYLOAD : buf.subarray(start + headerLength, end);
   view.ecn = 0;
   view.dataOffset = dataOffset;
   view.headerLength = headerLength;
   view.reserved = (b12 >>> 1) & 0x07;
-  view.checksum = get16(buf, 16);
+  view.checksum = get16(buf, start + 16);
   return undefined;
 }
 
@@ -246,9 +247,9 @@ export function parseTcpInto(buf: Uint8Array, view: TcpHeaderView, tsSlot?: Time
  * pseudo-header of `src` and `dst` (4 or 16 bytes each; RFC 9293 §3.1,
  * RFC 8200 §8.1).
  */
-export function verifyTcpChecksum(segment: Uint8Array, src: Uint8Array, dst: Uint8Array): boolean {
-  const ps = pseudoHeaderSum(src, dst, IPPROTO_TCP, segment.length);
-  return onesComplementSum(segment, 0, segment.length, ps) === 0xffff;
+export function verifyTcpChecksum(segment: Uint8Array, src: Uint8Array, dst: Uint8Array, start = 0, end = segment.length): boolean {
+  const ps = pseudoHeaderSum(src, dst, IPPROTO_TCP, end - start);
+  return onesComplementSum(segment, start, end, ps) === 0xffff;
 }
 
 /** Bytes one option takes on the wire, checking it can be written. */

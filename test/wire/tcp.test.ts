@@ -383,6 +383,11 @@ test('property: one header view parsed into again and again reads each segment a
         assert.deepEqual({ ...view, options: [...view.options] }, { ...fresh.value, options: fresh.value.options });
         const stamps = view.options.filter((o) => o.kind === 'timestamp');
         assert.equal(new Set(stamps).size, stamps.length);
+        // The same segment inside a larger packet, read in place by offsets.
+        const packet = new Uint8Array(7 + wire.length + 5).fill(0xee);
+        packet.set(wire, 7);
+        assert.equal(parseTcpInto(packet, view, slot, 7, 7 + wire.length), undefined);
+        assert.deepEqual({ ...view, options: [...view.options] }, { ...fresh.value, options: fresh.value.options });
       }
     }),
     { numRuns: 1000 },
