@@ -12,6 +12,7 @@ import { parseIpv4 } from '../../src/wire/ipv4.js';
 import { parseTcp } from '../../src/wire/tcp.js';
 import type { Segment } from '../../src/wire/tcp-types.js';
 import type { Pair } from './helpers.js';
+import type { TcpEndpoint } from '../../src/stack/tcp-endpoint.js';
 
 interface Seen {
   from: 'a' | 'b';
@@ -44,6 +45,29 @@ function watch(p: Pair): Seen[] {
     });
   }
   return seen;
+}
+
+/** A server on b:80 that reads each request whole and then calls `answer`. */
+function serve(p: Pair, answer: (ep: TcpEndpoint) => void): void {
+  p.b.tcpListen({ port: 80 }).onConnection = (ep) => {
+    ep.handler = (ev) => {
+      if (ev.type !== 'readable') return;
+      while (ep.read() !== null);
+      answer(ep);
+    };
+  };
+}
+
+/** A client on a that sends 'request' once connected; what it heard so far. */
+function request(p: Pair): { response: string; error: string } {
+  const heard = { response: '', error: '' };
+  const c = p.a.tcpConnect({ remoteAddr: parseAddress(B4)!, remotePort: 80 });
+  c.handler = (ev) => {
+    if (ev.type === 'established') c.send(bytes('request'));
+    if (ev.type === 'readable') for (let d = c.read(); d !== null; d = c.read()) heard.response += text(d);
+    if (ev.type === 'error') heard.error = ev.code;
+  };
+  return heard;
 }
 
 test('request, response and close, all answered from handlers: six segments', () => {
@@ -96,23 +120,11 @@ test('request, response and close, all answered from handlers: six segments', ()
 test('an application that answers later: its ACK still leaves at once', () => {
   const p = makePair({ ab: { delay: 1000 }, ba: { delay: 1000 } });
   const seen = watch(p);
-  const l = p.b.tcpListen({ port: 80 });
-  l.onConnection = (ep) => {
-    ep.handler = (ev) => {
-      if (ev.type !== 'readable') return;
-      while (ep.read() !== null);
-      // Answer 5 ms later, from outside any handler.
-      p.clock.setTimer(p.clock.now() + 5000, () => ep.send(bytes('late')));
-    };
-  };
-  let response = '';
-  const c = p.a.tcpConnect({ remoteAddr: parseAddress(B4)!, remotePort: 80 });
-  c.handler = (ev) => {
-    if (ev.type === 'established') c.send(bytes('request'));
-    if (ev.type === 'readable') for (let d = c.read(); d !== null; d = c.read()) response += text(d);
-  };
+  // Answer 5 ms later, from outside any handler.
+  serve(p, (ep) => p.clock.setTimer(p.clock.now() + 5000, () => ep.send(bytes('late'))));
+  const heard = request(p);
   p.clock.runUntil(100_000);
-  assert.equal(response, 'late');
+  assert.equal(heard.response, 'late');
   const fromB = seen.filter((s) => s.from === 'b');
   // SYN-ACK, the pure ACK of the request when it arrived (2 ms), then the answer.
   assert.deepEqual(
@@ -141,26 +153,14 @@ test('a client that sends nothing when established acknowledges the SYN-ACK at o
 test('a handler that sends and then aborts: the data still goes out before the RST', () => {
   const p = makePair({ ab: { delay: 1000, batch: true }, ba: { delay: 1000, batch: true } });
   const seen = watch(p);
-  const l = p.b.tcpListen({ port: 80 });
-  l.onConnection = (ep) => {
-    ep.handler = (ev) => {
-      if (ev.type !== 'readable') return;
-      while (ep.read() !== null);
-      ep.send(bytes('bye'));
-      ep.abort();
-    };
-  };
-  let response = '';
-  let error = '';
-  const c = p.a.tcpConnect({ remoteAddr: parseAddress(B4)!, remotePort: 80 });
-  c.handler = (ev) => {
-    if (ev.type === 'established') c.send(bytes('request'));
-    if (ev.type === 'readable') for (let d = c.read(); d !== null; d = c.read()) response += text(d);
-    if (ev.type === 'error') error = ev.code;
-  };
+  serve(p, (ep) => {
+    ep.send(bytes('bye'));
+    ep.abort();
+  });
+  const heard = request(p);
   p.clock.runUntil(100_000);
-  assert.equal(response, 'bye');
-  assert.equal(error, 'ECONNRESET');
+  assert.equal(heard.response, 'bye');
+  assert.equal(heard.error, 'ECONNRESET');
   assert.deepEqual(
     seen.filter((s) => s.from === 'b').map((s) => `${s.flags} ${s.len}`),
     ['S. 0', 'P. 3', 'R 0'],
