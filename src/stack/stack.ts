@@ -412,6 +412,7 @@ export class Stack implements TcpHost, UdpHost {
   }
 
   private internAddr(a: Uint8Array): Uint8Array {
+    if (a.length === 4) return this.addr4(a, 0);
     const k = addrKey(a);
     let v = this.addrCache.get(k);
     if (v === undefined) {
@@ -673,15 +674,21 @@ export class Stack implements TcpHost, UdpHost {
   }
 
   private findListener(dst: Uint8Array, port: number): { listener: TcpListener; mapped: boolean } | undefined {
-    let l = this.listeners.get(endpointKey(dst, port));
-    if (l !== undefined) return { listener: l, mapped: false };
-    l = this.listeners.get(endpointKey(dst.length === 4 ? IPV4_ANY : IPV6_ANY, port));
-    if (l !== undefined) return { listener: l, mapped: false };
-    if (dst.length === 4) {
-      // A dual-stack IPv6 listener on :: takes IPv4 too (RFC 3493 §3.7).
-      l = this.listeners.get(endpointKey(IPV6_ANY, port));
-      if (l !== undefined && !l.ipv6Only) return { listener: l, mapped: true };
+    const list = this.listenersByPort.get(port);
+    if (list === undefined) return undefined;
+    // The listener on this very address first, then the wildcard of its
+    // family, then a dual-stack IPv6 wildcard for IPv4 (RFC 3493 §3.7).
+    let wildcard: TcpListener | undefined;
+    let dualStack: TcpListener | undefined;
+    for (let i = 0; i < list.length; i++) {
+      const l = list[i]!;
+      if (sameBytes(l.addr, dst)) return { listener: l, mapped: false };
+      if (!isUnspecified(l.addr)) continue;
+      if (l.addr.length === dst.length) wildcard = l;
+      else if (dst.length === 4 && !l.ipv6Only) dualStack = l;
     }
+    if (wildcard !== undefined) return { listener: wildcard, mapped: false };
+    if (dualStack !== undefined) return { listener: dualStack, mapped: true };
     return undefined;
   }
 
