@@ -411,6 +411,7 @@ export class Stack implements TcpHost, UdpHost {
     return v;
   }
 
+  /** A copy of `a` that connection tuples share (see addrCache and addr4). */
   private internAddr(a: Uint8Array): Uint8Array {
     if (a.length === 4) return this.addr4(a, 0);
     const k = addrKey(a);
@@ -524,7 +525,7 @@ export class Stack implements TcpHost, UdpHost {
         const dst = this.addr4(packet, 16);
         const src = this.addr4(packet, 12);
         if ((dst[0] === 127 || this.local4.has(get32s(packet, 16))) && !isMulticastOrBroadcast(src) && !isUnspecified(src)) {
-          return this.inputTcp(src, dst, packet, 20, total, checksumValid, packet[1]! & 3);
+          return this.inputTcp(src, dst, packet, 20, total, packet, checksumValid, packet[1]! & 3);
         }
       }
     }
@@ -546,7 +547,7 @@ export class Stack implements TcpHost, UdpHost {
     const dst = ip.dst;
     switch (ip.protocol) {
       case IPPROTO_TCP:
-        return this.inputTcp(src, dst, packet, ip.payload.byteOffset - packet.byteOffset, ip.payload.byteOffset - packet.byteOffset + ip.payload.length, checksumValid, ip.ecn);
+        return this.inputTcp(src, dst, ip.payload, 0, ip.payload.length, packet, checksumValid, ip.ecn);
       case IPPROTO_UDP:
         return this.inputUdp(src, dst, ip.payload, packet, checksumValid);
       case IPPROTO_ICMP:
@@ -567,7 +568,7 @@ export class Stack implements TcpHost, UdpHost {
     if (ip.isFragment) return this.drop('fragment', packet);
     switch (ip.upperProtocol) {
       case IPPROTO_TCP:
-        return this.inputTcp(ip.src, ip.finalDestination, packet, ip.payload.byteOffset - packet.byteOffset, ip.payload.byteOffset - packet.byteOffset + ip.payload.length, checksumValid, ip.ecn);
+        return this.inputTcp(ip.src, ip.finalDestination, ip.payload, 0, ip.payload.length, packet, checksumValid, ip.ecn);
       case IPPROTO_UDP:
         return this.inputUdp(ip.src, ip.finalDestination, ip.payload, packet, checksumValid);
       case IPPROTO_ICMPV6:
@@ -587,16 +588,16 @@ export class Stack implements TcpHost, UdpHost {
 
   // ------------------------------------------------------------------ TCP
 
-  /** The TCP segment packet[start, end) arrived from `src` for `dst`. */
-  private inputTcp(src: Uint8Array, dst: Uint8Array, packet: Uint8Array, start: number, end: number, checksumValid: boolean, ecn: number): void {
-    if (!checksumValid && !verifyTcpChecksum(packet, src, dst, start, end)) {
-      const strict = parseTcp(packet.subarray(start, end), { src, dst });
+  /** The TCP segment buf[start, end) of IP packet `packet` arrived from `src` for `dst`. */
+  private inputTcp(src: Uint8Array, dst: Uint8Array, buf: Uint8Array, start: number, end: number, packet: Uint8Array, checksumValid: boolean, ecn: number): void {
+    if (!checksumValid && !verifyTcpChecksum(buf, src, dst, start, end)) {
+      const strict = parseTcp(buf.subarray(start, end), { src, dst });
       return this.badChecksum(strict.ok ? { layer: 'tcp', reason: 'bad checksum' } : strict.error, packet);
     }
     // The stack's one header view, unless a device delivered this packet
     // while another was being read (it is not kept past this call).
     const seg = this.rxBusy ? emptyTcpHeaderView() : this.rxView;
-    const error = parseTcpInto(packet, seg, seg === this.rxView ? this.rxTs : undefined, start, end);
+    const error = parseTcpInto(buf, seg, seg === this.rxView ? this.rxTs : undefined, start, end);
     if (error !== undefined) return this.malformed(error, packet);
     seg.ecn = ecn;
     if (seg === this.rxView) {
