@@ -587,12 +587,13 @@ export class TcpConnection implements Connection {
    * (NetDevice.receiveBatches) and `release` follows. An ordinary segment
    * then sends nothing yet: an ACK, data or a FIN in order with no hole
    * left, taking the connection to (or keeping it in) ESTABLISHED, or to
-   * CLOSE_WAIT with that FIN; or the SYN-ACK that completes our handshake. `release` sends what the whole batch
-   * called for, one ACK for the burst and new data for the ACKs read, as a
-   * kernel does for a GRO-merged burst; and what the application answered
-   * in the meantime rides on the same segments (see `hold`). Anything else
-   * is answered at once; so out-of-order data still gets one duplicate ACK
-   * per segment (RFC 5681 §4.2), which a sender without SACK counts.
+   * CLOSE_WAIT with that FIN; or the SYN-ACK that completes our handshake.
+   * `release` sends what the whole batch called for, one ACK for the burst
+   * and new data for the ACKs read, as a kernel does for a GRO-merged
+   * burst; and what the application answered in the meantime rides on the
+   * same segments (see `hold`). Anything else is answered at once; so
+   * out-of-order data still gets one duplicate ACK per segment (RFC 5681
+   * §4.2), which a sender without SACK counts.
    */
   onSegment(seg: Segment, now: number, batched = false): void {
     this.lastNow = now;
