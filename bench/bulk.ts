@@ -4,8 +4,8 @@
 // request/response transactions, connect+request+close per second, and
 // goodput under random loss in simulated time against the Mathis model.
 // Each bulk row (Node's too) is the median of five transfers after eight
-// unmeasured ones, and the ping-pong and connect rows follow a shorter
-// unmeasured run of their own.
+// unmeasured ones; the ping-pong and connect rows are the median of three
+// runs after a shorter unmeasured one.
 // Not a pass/fail test: figures drift with the machine.
 //
 // SYNACK_BENCH_BULK_MB sets the bulk size (default 64 MB);
@@ -104,8 +104,9 @@ function median(xs: number[]): number {
 }
 
 /** "median of N (min–max)", for a row's note. */
-function spread(xs: number[]): string {
-  return `median of ${xs.length} (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})`;
+function spread(xs: number[], digits = 2): string {
+  const f = (x: number): string => x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+  return `median of ${xs.length} (${f(Math.min(...xs))}–${f(Math.max(...xs))})`;
 }
 
 function gbps(bytes: number, ms: number): number {
@@ -260,8 +261,14 @@ export const bulkBench: Bench = {
     // These two also run once unmeasured first, as the bulk rows do.
     if (want('pingpong')) pingPong(5000);
     if (want('connect')) connectRate(5000);
-    if (want('pingpong')) rows.push({ bench: 'bulk', case: '1-byte ping-pong, one connection', value: pingPong(20000), unit: 'transactions/s' });
-    if (want('connect')) rows.push({ bench: 'bulk', case: 'connect + 64 B request/response + close', value: connectRate(20000), unit: 'connections/s' });
+    if (want('pingpong')) {
+      const runs = [0, 1, 2].map(() => pingPong(20000));
+      rows.push({ bench: 'bulk', case: '1-byte ping-pong, one connection', value: median(runs), unit: 'transactions/s', note: spread(runs, 0) });
+    }
+    if (want('connect')) {
+      const runs = [0, 1, 2].map(() => connectRate(20000));
+      rows.push({ bench: 'bulk', case: 'connect + 64 B request/response + close', value: median(runs), unit: 'connections/s', note: spread(runs, 0) });
+    }
     for (const loss of want('loss') ? [0.01, 0.05, 0.1] : []) {
       for (const cc of ['cubic', 'newreno'] as const) {
         const g = lossyGoodput(loss, 4 * MB, cc);
