@@ -385,10 +385,11 @@ export class TcpConnection implements Connection {
 
   private constructor(o: OpenOptions, passive: boolean) {
     // Shared, not copied: configuration is data that no connection changes,
-    // and so are the tuple's addresses (the stack hands every connection to
-    // or from one address the same array; a copy costs ~200 heap bytes).
+    // and so is the tuple (read-only; the stack hands every connection to or
+    // from one address the same address array, as a copy costs ~200 heap
+    // bytes).
     this.cfg = o.config;
-    this.tuple = { localAddr: o.tuple.localAddr, localPort: o.tuple.localPort, remoteAddr: o.tuple.remoteAddr, remotePort: o.tuple.remotePort };
+    this.tuple = o.tuple;
     this.passive = passive;
     this.lastNow = o.now;
     this.issV = o.iss >>> 0;

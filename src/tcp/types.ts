@@ -63,10 +63,10 @@ export type Outgoing = Segment;
 
 /** The connection's 4-tuple; addresses are 4 (IPv4) or 16 (IPv6) bytes. */
 export interface FourTuple {
-  localAddr: Uint8Array;
-  localPort: number;
-  remoteAddr: Uint8Array;
-  remotePort: number;
+  readonly localAddr: Uint8Array;
+  readonly localPort: number;
+  readonly remoteAddr: Uint8Array;
+  readonly remotePort: number;
 }
 
 /** ICMP errors the stack hands to a connection (RFC 9293 §3.9.4, RFC 1122 §4.2.3.9, RFC 1191/8201). */
