@@ -234,25 +234,88 @@ export class TcpConnection implements Connection {
   private done = false;
   private lastNow: number;
 
+  // Sequence numbers (and the timestamp values) are kept as 32-bit signed
+  // integers, which V8 stores in the object itself, and read back as the
+  // unsigned numbers the rest of the code uses: stored unsigned, a value of
+  // 2^31 or more would be a separate heap number for each field of each
+  // connection (16 of them: about 250 bytes and 16 objects for the GC).
+  //
   // RFC 9293 §3.3.1 send sequence variables. sndNxt is the next sequence
   // number to send; after a timeout it goes back to sndUna (go-back-N) while
   // sndMax remembers the highest ever sent (what RFC 9293 calls SND.NXT in
   // its acceptability tests).
-  private readonly issV: number;
-  private sndUnaV: number;
-  private sndNxtV: number;
-  private sndMax: number;
+  private readonly issVS: number;
+  private get issV(): number {
+    return this.issVS >>> 0;
+  }
+  private sndUnaVS = 0;
+  private get sndUnaV(): number {
+    return this.sndUnaVS >>> 0;
+  }
+  private set sndUnaV(v: number) {
+    this.sndUnaVS = v | 0;
+  }
+  private sndNxtVS = 0;
+  private get sndNxtV(): number {
+    return this.sndNxtVS >>> 0;
+  }
+  private set sndNxtV(v: number) {
+    this.sndNxtVS = v | 0;
+  }
+  private sndMaxS = 0;
+  private get sndMax(): number {
+    return this.sndMaxS >>> 0;
+  }
+  private set sndMax(v: number) {
+    this.sndMaxS = v | 0;
+  }
   private sndWndV = 0;
-  private sndWl1 = 0;
-  private sndWl2 = 0;
+  private sndWl1S = 0;
+  private get sndWl1(): number {
+    return this.sndWl1S >>> 0;
+  }
+  private set sndWl1(v: number) {
+    this.sndWl1S = v | 0;
+  }
+  private sndWl2S = 0;
+  private get sndWl2(): number {
+    return this.sndWl2S >>> 0;
+  }
+  private set sndWl2(v: number) {
+    this.sndWl2S = v | 0;
+  }
   private maxSndWnd = 0;
 
   // Receive sequence variables.
-  private irsV = 0;
-  private rcvNxtV = 0;
+  private irsVS = 0;
+  private get irsV(): number {
+    return this.irsVS >>> 0;
+  }
+  private set irsV(v: number) {
+    this.irsVS = v | 0;
+  }
+  private rcvNxtVS = 0;
+  private get rcvNxtV(): number {
+    return this.rcvNxtVS >>> 0;
+  }
+  private set rcvNxtV(v: number) {
+    this.rcvNxtVS = v | 0;
+  }
   /** Right edge of the window we last advertised (RCV.NXT + RCV.WND then). */
-  private rcvAdv = 0;
-  private lastAckSent = 0;
+  private rcvAdvS = 0;
+  private get rcvAdv(): number {
+    return this.rcvAdvS >>> 0;
+  }
+  private set rcvAdv(v: number) {
+    this.rcvAdvS = v | 0;
+  }
+  private lastAckSentS = 0;
+  private get lastAckSent(): number {
+    return this.lastAckSentS >>> 0;
+  }
+  private set lastAckSent(v: number) {
+    this.lastAckSentS = v | 0;
+  }
 
   // Options.
   private readonly advMss: number;
@@ -264,29 +327,62 @@ export class TcpConnection implements Connection {
   private wscaleOk = false;
   private sackOk = false;
   private tsOk = false;
-  private tsRecent = 0;
+  private tsRecentS = 0;
+  private get tsRecent(): number {
+    return this.tsRecentS >>> 0;
+  }
+  private set tsRecent(v: number) {
+    this.tsRecentS = v | 0;
+  }
   private tsRecentAt: number | undefined;
-  private readonly tsOffset: number;
+  private readonly tsOffsetS: number;
+  private get tsOffset(): number {
+    return this.tsOffsetS >>> 0;
+  }
 
   // Buffers. Data byte k of the send buffer has sequence number bufSeq + k.
   private readonly sndBuf: SendBuffer;
-  private bufSeq: number;
+  private bufSeqS = 0;
+  private get bufSeq(): number {
+    return this.bufSeqS >>> 0;
+  }
+  private set bufSeq(v: number) {
+    this.bufSeqS = v | 0;
+  }
   private readonly rcvBuf: RecvBuffer;
   private rcvMss: number;
-  private lastOooSeq = 0;
+  private lastOooSeqS = 0;
+  private get lastOooSeq(): number {
+    return this.lastOooSeqS >>> 0;
+  }
+  private set lastOooSeq(v: number) {
+    this.lastOooSeqS = v | 0;
+  }
   /** Segments whose blocks went first in recent SACK options, most recent first (RFC 2018 §4). */
   private sackRecent: number[] | undefined;
   private writeBlocked = false;
   /** ECN (RFC 3168): ECN_* bits. */
   private ecnFlags = 0;
   /** SND.MAX at the last ECN-Echo reduction: the next waits until the ACK passes it (one per window, §6.1.2). */
-  private ecnRecover = 0;
+  private ecnRecoverS = 0;
+  private get ecnRecover(): number {
+    return this.ecnRecoverS >>> 0;
+  }
+  private set ecnRecover(v: number) {
+    this.ecnRecoverS = v | 0;
+  }
   /** Receive-buffer auto-tuning: when the current round trip began, and the bytes read by then. */
   private rcvSpace: { at: number; consumed: number; rtt: number | undefined } | undefined;
 
   // FIN bookkeeping.
   private finQueued = false;
-  private finSeq = 0;
+  private finSeqS = 0;
+  private get finSeq(): number {
+    return this.finSeqS >>> 0;
+  }
+  private set finSeq(v: number) {
+    this.finSeqS = v | 0;
+  }
   private finSent = false;
   private rcvFinSeq: number | undefined;
   private finReceived = false;
@@ -338,7 +434,13 @@ export class TcpConnection implements Connection {
   /** SACK scoreboard (RFC 6675), created when SACK is negotiated. */
   private board: SackScoreboard | undefined;
   /** RFC 6675 HighRxt: the highest sequence number retransmitted in this recovery. */
-  private highRxt = 0;
+  private highRxtS = 0;
+  private get highRxt(): number {
+    return this.highRxtS >>> 0;
+  }
+  private set highRxt(v: number) {
+    this.highRxtS = v | 0;
+  }
   /** RFC 2883: the duplicate our next ACK reports first (D-SACK), or undefined. */
   private dsack: SackBlock | undefined;
   private inRecovery = false;
@@ -352,7 +454,13 @@ export class TcpConnection implements Connection {
   private prrOut = 0;
   /** After a timeout with RACK: the segments deemed lost are resent as cwnd allows, until SND.UNA passes `recover` (RFC 8985 §6.3). */
   private rtoRecovery = false;
-  private recover: number;
+  private recoverS = 0;
+  private get recover(): number {
+    return this.recoverS >>> 0;
+  }
+  private set recover(v: number) {
+    this.recoverS = v | 0;
+  }
 
   // ACK generation.
   private ackNow = false;
@@ -392,7 +500,7 @@ export class TcpConnection implements Connection {
     this.tuple = o.tuple;
     this.passive = passive;
     this.lastNow = o.now;
-    this.issV = o.iss >>> 0;
+    this.issVS = o.iss | 0;
     this.sndUnaV = this.issV;
     this.sndNxtV = this.issV;
     this.sndMax = this.issV;
@@ -405,7 +513,7 @@ export class TcpConnection implements Connection {
     this.ourWscale = this.cfg.windowScaling ? windowShiftFor(Math.max(this.cfg.rcvBuf, this.cfg.rcvBufMax ?? 0)) : undefined;
     this.sndMss = Math.min(this.sendLimit, this.defaultMss());
     this.rcvMss = Math.min(this.advMss, DEFAULT_MSS_IPV4);
-    this.tsOffset = o.tsOffset !== undefined ? o.tsOffset >>> 0 : mix32(this.issV);
+    this.tsOffsetS = (o.tsOffset !== undefined ? o.tsOffset : mix32(this.issV)) | 0;
     this.sndBuf = new SendBuffer(this.cfg.sndBuf);
     this.rcvBuf = new RecvBuffer(this.cfg.rcvBuf, this.cfg.maxOutOfOrder);
     this.rtoEst = new RtoEstimator(this.cfg);
