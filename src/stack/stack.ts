@@ -12,7 +12,7 @@ import { LINUX_PROFILE, type TcpConfig } from '../tcp/config.js';
 import { seqLe, seqLt } from '../tcp/seq.js';
 import { cookieSynAckWindow, COOKIE_PERIOD, SynCookies } from '../tcp/syncookie.js';
 import type { ConnEvent, FourTuple, IcmpSignal } from '../tcp/types.js';
-import { get16, get32 } from '../wire/bytes.js';
+import { get16, get32, get32s } from '../wire/bytes.js';
 import type { WireError } from '../wire/errors.js';
 import {
   emitIcmp,
@@ -209,11 +209,6 @@ interface Path {
 const EMPTY = new Uint8Array(0);
 /** The stack reads the IPv4 checksum verdict itself (to count a bad one apart from a malformed packet). */
 const NO_CHECKSUM_VERIFY = { verifyChecksum: false } as const;
-
-/** Four bytes as a signed 32-bit integer (a small integer to V8, unlike get32's unsigned value). */
-function get32s(p: Uint8Array, off: number): number {
-  return (p[off]! << 24) | (p[off + 1]! << 16) | (p[off + 2]! << 8) | p[off + 3]!;
-}
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
@@ -543,8 +538,10 @@ export class Stack implements TcpHost, UdpHost {
     }
     if (isMulticastOrBroadcast(ip.src) || isUnspecified(ip.src)) return this.drop('badSource', packet);
     if (ip.isFragment) return this.drop('fragment', packet);
-    const src = ip.src;
-    const dst = ip.dst;
+    // The shared copies, as on the fast path: nothing below keeps a view
+    // of the packet (the demux cache holds the addresses it last saw).
+    const src = this.addr4(packet, 12);
+    const dst = this.addr4(packet, 16);
     switch (ip.protocol) {
       case IPPROTO_TCP:
         return this.inputTcp(src, dst, ip.payload, 0, ip.payload.length, packet, checksumValid, ip.ecn);
