@@ -1,8 +1,11 @@
-// The Internet checksum's cost in JavaScript, which every packet pays twice
-// (sent and received): the 16-bit byte loop against onesComplementSum, which
-// sums 32-bit words when the range allows (src/wire/checksum.ts).
+// The Internet checksum's cost, which every packet pays twice (sent and
+// received): the 16-bit byte loop, the 32-bit word loop, and
+// onesComplementSum, which hands ranges of SIMD_FROM bytes or more to the
+// WebAssembly SIMD kernel (src/wire/checksum-simd.ts). The sizes around
+// SIMD_FROM show where the kernel, copy included, starts to win.
 
-import { onesComplementSum } from '../src/wire/checksum.js';
+import { SIMD_FROM, onesComplementSum, wordSum } from '../src/wire/checksum.js';
+import { simdSum } from '../src/wire/checksum-simd.js';
 import type { Bench, BenchRow } from './harness.js';
 
 /** The plain RFC 1071 loop: one 16-bit word from two bytes at a time. */
@@ -29,17 +32,26 @@ function gbps(f: (d: Uint8Array, s: number, e: number) => number, data: Uint8Arr
 
 export const checksumBench: Bench = {
   name: 'checksum',
-  description: 'Internet checksum in JavaScript: the 16-bit byte loop against the 32-bit word sum',
+  description: 'Internet checksum: the 16-bit byte loop, the 32-bit word loop, and the SIMD kernel',
   async run() {
     const rows: BenchRow[] = [];
-    for (const size of [1460, 65495]) {
+    const kernel = simdSum === undefined ? 'no SIMD kernel here: the word loop' : `SIMD kernel from ${SIMD_FROM} B`;
+    for (const size of [256, 512, 1460, 65495]) {
       const buf = new Uint8Array(size + 64);
       for (let i = 0; i < buf.length; i++) buf[i] = (i * 2654435761) >>> 24;
       // An IPv4 header before the TCP segment: the range starts 20 bytes in.
       const base = gbps(byteLoop, buf, 20, 20 + size);
+      const words = gbps((d, s, e) => wordSum(d, s, e, 0), buf, 20, 20 + size);
       const fast = gbps((d, s, e) => onesComplementSum(d, s, e), buf, 20, 20 + size);
       rows.push({ bench: 'checksum', case: `byte loop, ${size} B`, value: base, unit: 'GB/s' });
-      rows.push({ bench: 'checksum', case: `onesComplementSum, ${size} B`, value: fast, unit: 'GB/s', note: `${(fast / base).toFixed(1)}× the byte loop` });
+      rows.push({ bench: 'checksum', case: `32-bit word loop, ${size} B`, value: words, unit: 'GB/s', note: `${(words / base).toFixed(1)}× the byte loop` });
+      rows.push({
+        bench: 'checksum',
+        case: `onesComplementSum, ${size} B`,
+        value: fast,
+        unit: 'GB/s',
+        note: `${(fast / words).toFixed(1)}× the word loop (${size >= SIMD_FROM ? kernel : 'below SIMD_FROM: the word loop'})`,
+      });
     }
     return rows;
   },

@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { fold, incrementalUpdate, internetChecksum, onesComplementSum, pseudoHeaderSum } from '../../src/wire/checksum.js';
+import { SIMD_FROM, fold, incrementalUpdate, internetChecksum, onesComplementSum, pseudoHeaderSum, wordSum } from '../../src/wire/checksum.js';
+import { simdSum } from '../../src/wire/checksum-simd.js';
 import { bytes, hex, pseudoV4, pseudoV6, refChecksum, refSum } from './ref.js';
 
 test('RFC 1071 §3 example: the sum of 0001 f203 f4f5 f6f7 is 0xddf2', () => {
@@ -29,7 +30,40 @@ test('property: sums over any range agree with the reference', () => {
   );
 });
 
-test('property: long ranges at any alignment, in views into larger buffers, agree with the reference (the 32-bit path)', () => {
+test('the SIMD kernel instantiates on this Node (WebAssembly with SIMD)', () => {
+  assert.equal(typeof simdSum, 'function');
+  // 0xffff words sum to 0xffff in one's complement; 4096 of them fill every lane of a chunk.
+  assert.equal(simdSum!(new Uint8Array(65536).fill(0xff), 0, 65536), 0xffff);
+});
+
+test('property: each path alone (32-bit word loop, SIMD kernel) agrees with the reference', () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ minLength: 16, maxLength: 140000 }), fc.nat(3), fc.nat(), (raw, shift, x) => {
+      const big = new Uint8Array(raw.length + 8);
+      big.set(raw, 2 * shift); // even offsets: the word loop's precondition
+      const b = big.subarray(2 * shift, 2 * shift + raw.length);
+      const start = 2 * (x % 4);
+      const expected = refSum(b.subarray(start)) % 0xffff;
+      assert.equal(wordSum(b, start, b.length, 0) % 0xffff, expected);
+      const n = (b.length - start) & ~15;
+      const le = simdSum!(b, start, n);
+      assert.equal((((le & 0xff) << 8) | (le >>> 8)) % 0xffff, refSum(b.subarray(start, start + n)) % 0xffff);
+    }),
+    { numRuns: 200 },
+  );
+});
+
+test('property: ranges around SIMD_FROM at odd and even offsets agree with the reference', () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ minLength: SIMD_FROM - 40, maxLength: SIMD_FROM + 40 }), fc.nat(31), fc.integer({ min: 0, max: 0xffff }), (b, start, initial) => {
+      const expected = refSum(bytes(initial >> 8, initial & 0xff), b.subarray(start));
+      assert.equal(onesComplementSum(b, start, b.length, initial) % 0xffff, expected % 0xffff);
+    }),
+    { numRuns: 1000 },
+  );
+});
+
+test('property: long ranges at any alignment, in views into larger buffers, agree with the reference (the 32-bit and SIMD paths)', () => {
   const other = new Uint8Array(4096).fill(0xa5);
   fc.assert(
     fc.property(fc.uint8Array({ minLength: 128, maxLength: 70000 }), fc.nat(7), fc.nat(), fc.nat(), (raw, shift, x, y) => {
