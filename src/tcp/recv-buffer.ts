@@ -124,7 +124,7 @@ export class RecvBuffer {
       return 0;
     }
     this.reserve(end - this.readPos);
-    this.copyIn(start, data.subarray(0, end - start));
+    this.copyIn(start, data, end - start);
     if (start === this.inOrderEnd && this.ranges.length === 0) {
       // In order with no hole behind: no range to record or merge.
       this.inOrderEnd = end;
@@ -170,12 +170,13 @@ export class RecvBuffer {
     return n;
   }
 
-  private copyIn(pos: number, data: Uint8Array): void {
+  /** Copy data[0, n) to stream offset `pos`; a view is made only for a part (most segments go in whole). */
+  private copyIn(pos: number, data: Uint8Array, n: number): void {
     const size = this.ring.length;
     const s = pos % size;
-    const first = Math.min(data.length, size - s);
-    this.ring.set(data.subarray(0, first), s);
-    if (first < data.length) this.ring.set(data.subarray(first), 0);
+    const first = Math.min(n, size - s);
+    this.ring.set(first === data.length ? data : data.subarray(0, first), s);
+    if (first < n) this.ring.set(data.subarray(first, n), 0);
   }
 
   /** Would [start, end) merge with a range already held? */

@@ -64,7 +64,7 @@ export class SendBuffer {
     const size = this.ring.length;
     const tail = (this.head + this.len) % size;
     const first = Math.min(n, size - tail);
-    this.ring.set(data.subarray(0, first), tail);
+    this.ring.set(first === data.length ? data : data.subarray(0, first), tail);
     if (first < n) this.ring.set(data.subarray(first, n), 0);
     this.len += n;
     return n;
