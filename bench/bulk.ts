@@ -4,8 +4,8 @@
 // request/response transactions, connect+request+close per second, and
 // goodput under random loss in simulated time against the Mathis model.
 // Each bulk row (Node's too) is the median of five transfers after eight
-// unmeasured ones; the ping-pong and connect rows are the median of three
-// runs after a shorter unmeasured one.
+// unmeasured ones, the rows' transfers taking turns; the ping-pong and
+// connect rows are the median of three runs after a shorter unmeasured one.
 // Not a pass/fail test: figures drift with the machine.
 //
 // SYNACK_BENCH_BULK_MB sets the bulk size (default 64 MB);
@@ -234,29 +234,47 @@ export const bulkBench: Bench = {
   description: 'bulk transfer (in-memory, both MTUs) vs Node net on loopback; ping-pong; connect rate; goodput under loss',
   async run() {
     const rows: BenchRow[] = [];
-    let nodeGbps = NaN;
     // Every bulk row (Node's included) is measured after WARM_UPS
     // unmeasured transfers the same way, so that none is measured while the
-    // JIT compiler warms up.
-    if (want('node')) {
-      for (let i = 0; i < WARM_UPS; i++) await nodeLoopback(BULK);
-      const runs: number[] = [];
-      for (let i = 0; i < RUNS; i++) runs.push(gbps(BULK, await nodeLoopback(BULK)));
-      nodeGbps = median(runs);
-      rows.push({ bench: 'bulk', case: `Node net, kernel loopback, ${BULK / MB} MB`, value: nodeGbps, unit: 'Gbit/s', note: `baseline; ${spread(runs)}` });
-    }
+    // JIT compiler warms up. The measured transfers are interleaved, one of
+    // each row per round, so that a slow spell of the machine falls on all
+    // rows alike; the ratio to Node is the median of each round's ratio.
+    const cases: Array<{ name: string; once: () => Promise<{ gbps: number; short: string }> }> = [];
+    if (want('node')) cases.push({ name: 'node', once: async () => ({ gbps: gbps(BULK, await nodeLoopback(BULK)), short: '' }) });
     for (const mtu of [1500, 65535]) {
       if (!want(`mtu${mtu}`)) continue;
-      for (let i = 0; i < WARM_UPS; i++) transfer(pair(mtu), BULK);
-      const runs: number[] = [];
-      let short = '';
-      for (let i = 0; i < RUNS; i++) {
-        const r = transfer(pair(mtu), BULK);
-        runs.push(gbps(r.received, r.wallMs));
-        if (r.received < BULK) short = `; only ${r.received} bytes arrived`;
+      cases.push({
+        name: `mtu${mtu}`,
+        once: async () => {
+          const r = transfer(pair(mtu), BULK);
+          return { gbps: gbps(r.received, r.wallMs), short: r.received < BULK ? `; only ${r.received} bytes arrived` : '' };
+        },
+      });
+    }
+    for (const c of cases) for (let i = 0; i < WARM_UPS; i++) await c.once();
+    const runs = new Map<string, number[]>(cases.map((c) => [c.name, []]));
+    const short = new Map<string, string>();
+    for (let i = 0; i < RUNS; i++) {
+      for (const c of cases) {
+        const r = await c.once();
+        runs.get(c.name)!.push(r.gbps);
+        if (r.short !== '') short.set(c.name, r.short);
       }
-      const g = median(runs);
-      rows.push({ bench: 'bulk', case: `synack ↔ synack in memory, MTU ${mtu}, ${BULK / MB} MB`, value: g, unit: 'Gbit/s', note: `${(g / nodeGbps).toFixed(2)}× Node net; ${spread(runs)}${short}` });
+    }
+    const node = runs.get('node');
+    if (node !== undefined) {
+      rows.push({ bench: 'bulk', case: `Node net, kernel loopback, ${BULK / MB} MB`, value: median(node), unit: 'Gbit/s', note: `baseline; ${spread(node)}` });
+    }
+    for (const mtu of [1500, 65535]) {
+      const mine = runs.get(`mtu${mtu}`);
+      if (mine === undefined) continue;
+      const g = median(mine);
+      let vsNode = 'no Node row in this run';
+      if (node !== undefined) {
+        const ratios = mine.map((x, i) => x / node[i]!);
+        vsNode = `${median(ratios).toFixed(2)}× Node net (median of the rounds' ratios, ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`;
+      }
+      rows.push({ bench: 'bulk', case: `synack ↔ synack in memory, MTU ${mtu}, ${BULK / MB} MB`, value: g, unit: 'Gbit/s', note: `${vsNode}; ${spread(mine)}${short.get(`mtu${mtu}`) ?? ''}` });
     }
     // These two also run once unmeasured first, as the bulk rows do.
     if (want('pingpong')) pingPong(5000);
