@@ -38,6 +38,7 @@ import { ACK, RST, SYN, type Segment } from '../wire/tcp-types.js';
 import { emitTcp, emptyTcpHeaderView, IPPROTO_TCP, parseTcp, parseTcpInto, tcpHeaderLength, verifyTcpChecksum, type TcpHeaderView, type TimestampOption } from '../wire/tcp.js';
 import { emitUdp, IPPROTO_UDP, parseUdp } from '../wire/udp.js';
 import { packetSlab } from '../wire/slab.js';
+import { ConnTable } from './conn-table.js';
 import {
   addrEqual,
   addrKey,
@@ -252,7 +253,7 @@ export class Stack implements TcpHost, UdpHost {
   private ipId: number;
 
   // TCP
-  private readonly conns = new Map<string, TcpEndpoint>();
+  private readonly conns = new ConnTable<TcpEndpoint>();
   private readonly listeners = new Map<string, TcpListener>();
   private readonly listenersByPort = new Map<number, TcpListener[]>();
   /** Connections per local port (a listen on port 0 picks one nobody uses). */

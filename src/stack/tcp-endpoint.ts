@@ -6,6 +6,7 @@ import type { TcpConnection } from '../tcp/connection.js';
 import type { ConnEvent, FourTuple, TcpState } from '../tcp/types.js';
 import { formatAddress, mapV4 } from './addr.js';
 import type { HeapEntry } from './timer-heap.js';
+import { KeyedSet } from './conn-table.js';
 
 /** What the stack offers an endpoint: time, and the drain-and-rearm step. */
 export interface TcpHost {
@@ -209,7 +210,7 @@ export class TcpEndpoint implements HeapEntry {
  * rather than being refused.
  */
 export class TcpListener {
-  readonly synQueue = new Set<TcpEndpoint>();
+  readonly synQueue = new KeyedSet<TcpEndpoint>();
   readonly acceptQueue: TcpEndpoint[] = [];
   /** Called for each connection as its handshake completes; when null, they wait for accept(). */
   onConnection: ((ep: TcpEndpoint) => void) | null = null;
