@@ -46,7 +46,13 @@ export class Server extends EventEmitter {
   maxConnections: number | undefined;
   private readonly opts: ServerOptions;
   private listener: TcpListener | null = null;
-  private readonly sockets = new Set<Socket>();
+  /**
+   * Accepted sockets not yet closed. A count, as Node's server keeps: a
+   * Set of sockets under churn would leave old hash tables behind that keep
+   * closed sockets alive through young-generation collections (see
+   * ConnTable).
+   */
+  private open = 0;
   private starting = false;
 
   constructor(stack: Stack, options: ServerOptions = {}, connectionListener?: (socket: Socket) => void) {
@@ -127,7 +133,7 @@ export class Server extends EventEmitter {
   }
 
   private accepted(ep: TcpEndpoint): void {
-    if (this.maxConnections !== undefined && this.sockets.size >= this.maxConnections) {
+    if (this.maxConnections !== undefined && this.open >= this.maxConnections) {
       const drop: DropInfo = {
         localAddress: ep.localAddress,
         localPort: ep.localPort,
@@ -151,9 +157,9 @@ export class Server extends EventEmitter {
     if (this.opts.noDelay) socket.setNoDelay(true);
     if (this.opts.keepAlive) socket.setKeepAlive(true, this.opts.keepAliveInitialDelay ?? 0);
     if (this.opts.pauseOnConnect) socket.pause();
-    this.sockets.add(socket);
+    this.open++;
     socket.once('close', () => {
-      this.sockets.delete(socket);
+      this.open--;
       this.emitCloseIfDrained();
     });
     this.emit('connection', socket);
@@ -182,14 +188,14 @@ export class Server extends EventEmitter {
   }
 
   private emitCloseIfDrained(): void {
-    if (this.listener !== null || this.sockets.size > 0) return;
+    if (this.listener !== null || this.open > 0) return;
     queueMicrotask(() => {
-      if (this.listener === null && this.sockets.size === 0) this.emit('close');
+      if (this.listener === null && this.open === 0) this.emit('close');
     });
   }
 
   getConnections(cb: (err: Error | null, count: number) => void): this {
-    const n = this.sockets.size;
+    const n = this.open;
     queueMicrotask(() => cb(null, n));
     return this;
   }
