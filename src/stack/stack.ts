@@ -832,14 +832,13 @@ export class Stack implements TcpHost, UdpHost {
     this.checkOpen('connect');
     let remote = opts.remoteAddr;
     if (isV4Mapped(remote)) remote = unmapV4(remote);
-    const remoteText = formatAddress(remote);
     const port = opts.remotePort;
-    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new StackError('EINVAL', 'connect', remoteText, port);
+    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new StackError('EINVAL', 'connect', formatAddress(remote), port);
     if (remote.length !== 4 && remote.length !== 16) throw new StackError('EINVAL', 'connect');
-    if (isUnspecified(remote) || isMulticastOrBroadcast(remote)) throw new StackError('EINVAL', 'connect', remoteText, port);
+    if (isUnspecified(remote) || isMulticastOrBroadcast(remote)) throw new StackError('EINVAL', 'connect', formatAddress(remote), port);
     const path = this.pathTo(remote);
-    if (path === undefined) throw new StackError('ENETUNREACH', 'connect', remoteText, port);
-    if (this.conns.size >= this.maxConnections) throw new StackError('ENOBUFS', 'connect', remoteText, port);
+    if (path === undefined) throw new StackError('ENETUNREACH', 'connect', formatAddress(remote), port);
+    if (this.conns.size >= this.maxConnections) throw new StackError('ENOBUFS', 'connect', formatAddress(remote), port);
     let local = path.src;
     if (opts.localAddr !== undefined && !isUnspecified(opts.localAddr)) {
       let la = opts.localAddr;
@@ -861,7 +860,7 @@ export class Stack implements TcpHost, UdpHost {
         port,
         (p) => !this.listenerConflict(local, p, false) && !this.conns.has(tupleKey(local, p, remote, port)),
       );
-      if (chosen === undefined) throw new StackError('EADDRNOTAVAIL', 'connect', remoteText, port);
+      if (chosen === undefined) throw new StackError('EADDRNOTAVAIL', 'connect', formatAddress(remote), port);
       localPort = chosen;
     }
     const now = this.clock.now();

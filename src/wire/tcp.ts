@@ -81,22 +81,28 @@ const EOL_OPTION: TcpOption = { kind: 'eol' };
  */
 export function parseTcpOptions(b: Uint8Array): Parsed<TcpOption[]> {
   const out: TcpOption[] = [];
-  const error = parseTcpOptionsAt(b, 0, b.length, out);
-  return error === undefined ? { ok: true, value: out } : { ok: false, error };
+  const r = parseTcpOptionsAt(b, 0, b.length, out);
+  return typeof r === 'number' ? { ok: true, value: out } : { ok: false, error: r };
 }
 
-/** parseTcpOptions over b[start, end), appending to `out`; the error, if any. */
-function parseTcpOptionsAt(b: Uint8Array, start: number, n: number, out: TcpOption[], tsSlot?: TimestampOption): WireError | undefined {
+/**
+ * parseTcpOptions over b[start, end), written to out[0..] by index: returns
+ * how many (the caller sets out.length), or the error. Writing by index
+ * lets a reused list keep its storage: emptying an array (length = 0) and
+ * pushing again makes V8 allocate a new backing store every time.
+ */
+function parseTcpOptionsAt(b: Uint8Array, start: number, n: number, out: TcpOption[], tsSlot?: TimestampOption): WireError | number {
   let i = start;
+  let k = 0;
   let ts = tsSlot;
   while (i < n) {
     const kind = b[i]!;
     if (kind === OPT_EOL) {
-      out.push(EOL_OPTION);
+      out[k++] = EOL_OPTION;
       break;
     }
     if (kind === OPT_NOP) {
-      out.push(NOP_OPTION);
+      out[k++] = NOP_OPTION;
       i++;
       continue;
     }
@@ -128,37 +134,37 @@ function parseTcpOptionsAt(b: Uint8Array, start: number, n: number, out: TcpOpti
     if (i + len > n) return optionError(`option ${optionName(kind)} length ${len} runs past the options (${n - i} bytes left)`);
     switch (kind) {
       case OPT_MSS:
-        out.push({ kind: 'mss', mss: get16(b, i + 2) });
+        out[k++] = { kind: 'mss', mss: get16(b, i + 2) };
         break;
       case OPT_WSCALE:
-        out.push({ kind: 'wscale', shift: b[i + 2]! });
+        out[k++] = { kind: 'wscale', shift: b[i + 2]! };
         break;
       case OPT_SACK_PERMITTED:
-        out.push({ kind: 'sackOK' });
+        out[k++] = { kind: 'sackOK' };
         break;
       case OPT_TIMESTAMP:
         if (ts !== undefined) {
           // The caller's object, filled in (once: a second option gets its own).
           ts.val = get32(b, i + 2);
           ts.ecr = get32(b, i + 6);
-          out.push(ts);
+          out[k++] = ts;
           ts = undefined;
         } else {
-          out.push({ kind: 'timestamp', val: get32(b, i + 2), ecr: get32(b, i + 6) });
+          out[k++] = { kind: 'timestamp', val: get32(b, i + 2), ecr: get32(b, i + 6) };
         }
         break;
       case OPT_SACK: {
         const blocks: SackBlock[] = [];
         for (let j = i + 2; j < i + len; j += 8) blocks.push({ left: get32(b, j), right: get32(b, j + 4) });
-        out.push({ kind: 'sack', blocks });
+        out[k++] = { kind: 'sack', blocks };
         break;
       }
       default:
-        out.push({ kind: 'unknown', type: kind, data: b.subarray(i + 2, i + len) });
+        out[k++] = { kind: 'unknown', type: kind, data: b.subarray(i + 2, i + len) };
     }
     i += len;
   }
-  return undefined;
+  return k;
 }
 
 function optionError(reason: string): WireError {
@@ -222,9 +228,10 @@ export function parseTcpInto(buf: Uint8Array, view: TcpHeaderView, tsSlot?: Time
   if (headerLength < MIN_HEADER) return optionError(`data offset ${headerLength} bytes < ${MIN_HEADER}`);
   if (length < headerLength) return optionError(`truncated: ${length} bytes, header needs ${headerLength}`);
   const options = view.options;
-  options.length = 0;
-  const error = parseTcpOptionsAt(buf, start + MIN_HEADER, start + headerLength, options, tsSlot);
-  if (error !== undefined) return error;
+  const count = parseTcpOptionsAt(buf, start + MIN_HEADER, start + headerLength, options, tsSlot);
+  if (typeof count !== 'number') return count;
+  // Shortened only when the count changes (see parseTcpOptionsAt).
+  if (options.length !== count) options.length = count;
   view.srcPort = get16(buf, start);
   view.dstPort = get16(buf, start + 2);
   view.seq = get32(buf, start + 4);
