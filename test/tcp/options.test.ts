@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import {
   buildSynOptions,
   buildDataOptions,
@@ -110,4 +111,15 @@ test('window shift for a buffer size', () => {
   assert.equal(windowShiftFor(131072), 2);
   assert.equal(windowShiftFor(6 * 1024 * 1024), 7);
   assert.equal(windowShiftFor(2 ** 40), 14);
+});
+
+test('property: the window shift is the least (at most 14) that brings the buffer under 2^16', () => {
+  fc.assert(
+    fc.property(fc.oneof(fc.nat(1 << 20), fc.integer({ min: 0, max: 2 ** 45 })), (n) => {
+      let s = 0;
+      while (s < 14 && Math.floor(n / 2 ** s) > 0xffff) s++;
+      assert.equal(windowShiftFor(n), s);
+    }),
+    { numRuns: 2000 },
+  );
 });
