@@ -205,6 +205,8 @@ export class Link {
 
   private options: LinkOptions;
   private o: Resolved;
+  /** Each packet's six random draws (reused). */
+  private readonly draws = new Float64Array(6);
   private readonly watchers: Array<(e: LinkEvent) => void> = [];
 
   // Transmitter: free from txFreeUs + txFreeRem / bandwidth µs on.
@@ -322,13 +324,14 @@ export class Link {
     const index = ++this.stats.sent;
 
     // The six draws, taken for every packet (see the header comment).
-    const rng = this.rng;
-    const uLoss = rng.next();
-    const uDup = rng.next();
-    const uCorrupt = rng.next();
-    const uBit = rng.next();
-    const uReorder = rng.next();
-    const uJitter = rng.next();
+    const u = this.draws;
+    this.rng.fillNext(u);
+    const uLoss = u[0]!;
+    const uDup = u[1]!;
+    const uCorrupt = u[2]!;
+    const uBit = u[3]!;
+    const uReorder = u[4]!;
+    const uJitter = u[5]!;
 
     if (this.watchers.length > 0) this.emit({ kind: 'send', time: now, index, packet });
 
@@ -402,8 +405,8 @@ export class Link {
     }
     if (second !== null) this.stats.duplicated++;
     if (o.batch) {
-      this.arrive({ at, index, packet: first, duplicate: false, corruptedBit });
-      if (second !== null) this.arrive({ at, index, packet: second, duplicate: true, corruptedBit: undefined });
+      this.arrive(at, index, first, false, corruptedBit);
+      if (second !== null) this.arrive(at, index, second, true, undefined);
       return;
     }
     this.clock.setTimer(at, () => this.deliverAlone(index, first, false, corruptedBit));
@@ -416,7 +419,19 @@ export class Link {
   /** When the timer of the next batch fires (Infinity: none set). */
   private batchTimerAt = Number.POSITIVE_INFINITY;
 
-  private arrive(a: Arrival): void {
+  /** Arrival records delivered and free for reuse (one per packet in flight at most). */
+  private readonly spareArrivals: Arrival[] = [];
+
+  private arrive(at: number, index: number, packet: Uint8Array, duplicate: boolean, corruptedBit: number | undefined): void {
+    let a = this.spareArrivals.pop();
+    if (a === undefined) a = { at, index, packet, duplicate, corruptedBit };
+    else {
+      a.at = at;
+      a.index = index;
+      a.packet = packet;
+      a.duplicate = duplicate;
+      a.corruptedBit = corruptedBit;
+    }
     const q = this.arrivals;
     let i = q.length;
     while (i > this.arrivalsHead && q[i - 1]!.at > a.at) i--;
@@ -449,6 +464,8 @@ export class Link {
       q[this.arrivalsHead++] = EMPTY_ARRIVAL;
       n++;
       this.deliver(a.index, a.packet, a.duplicate, a.corruptedBit);
+      a.packet = EMPTY_ARRIVAL.packet; // the record keeps no packet while it waits for reuse
+      this.spareArrivals.push(a);
     }
     if (this.arrivalsHead === q.length) {
       q.length = 0;

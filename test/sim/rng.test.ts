@@ -90,6 +90,23 @@ test('fork: streams of different labels, and of parent and child, are independen
   }
 });
 
+test('property: fillNext writes the numbers that as many next() calls return, and leaves the stream where they would', () => {
+  fc.assert(
+    fc.property(fc.integer(), fc.integer({ min: 0, max: 12 }), fc.integer({ min: 0, max: 5 }), (seed, n, skip) => {
+      const a = new Rng(seed);
+      const b = new Rng(seed);
+      for (let i = 0; i < skip; i++) {
+        a.next();
+        b.next();
+      }
+      const out = new Float64Array(n);
+      a.fillNext(out);
+      assert.deepEqual([...out], Array.from({ length: n }, () => b.next()));
+      assert.equal(a.uint32(), b.uint32());
+    }),
+  );
+});
+
 test('next() is uniform on [0, 1)', () => {
   const r = new Rng(1);
   const n = 100_000;
