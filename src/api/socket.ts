@@ -226,6 +226,12 @@ export class Socket extends Duplex {
     let err;
     if (wasConnecting) {
       err = systemError(code, 'connect', this.remote?.address, this.remote?.port);
+    } else if (code === 'ECONNRESET' && this.eof && this.writableEnded) {
+      // A RST in LAST-ACK or CLOSING, after both FINs: nothing was left to
+      // send and the peer had said it would send no more. Node's socket
+      // would read its EOF and close without an error; so does this one
+      // (the 'closed' that follows ends it).
+      return;
     } else if (code === 'ECONNRESET' && this.eof) {
       // A RST after the peer's FIN (CLOSE_WAIT): Linux reports EPIPE, so
       // Node's next write fails with "write EPIPE".

@@ -1274,8 +1274,15 @@ export class TcpConnection implements Connection {
         case 'CLOSE_WAIT':
           this.terminate(now, this.userClosed ? undefined : 'ECONNRESET');
           return;
+        case 'CLOSING':
+        case 'LAST_ACK':
+          // RFC 9293 §3.10.7.4 just closes here. An application that only
+          // shut down its sending side still holds the socket, and FreeBSD
+          // and Linux report the reset to it (SO_ERROR ECONNRESET).
+          this.terminate(now, this.userClosed ? undefined : 'ECONNRESET');
+          return;
         default:
-          // CLOSING, LAST_ACK, TIME_WAIT: just close.
+          // TIME_WAIT: just close.
           this.terminate(now, undefined);
           return;
       }

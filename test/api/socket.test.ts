@@ -190,6 +190,39 @@ test('destroy() closes with FIN; resetAndDestroy() with RST', async () => {
   }
 });
 
+test('a reset in LAST-ACK after end(), with the peer\'s FIN not yet read: no error, the socket reads its EOF and closes (as Node\'s would)', { timeout: 20_000 }, async () => {
+  const { clock, a, b, link } = makeNetPair();
+  const stop = startPump(clock);
+  try {
+    const peers: Socket[] = [];
+    b.createServer({ allowHalfOpen: true, pauseOnConnect: true }, (s) => peers.push(s)).listen(80);
+    // B's FIN never reaches A, so B stays in LAST-ACK until A's reset.
+    const isFin = (p: Uint8Array): boolean => p[9] === 6 && (p[(p[0]! & 15) * 4 + 13]! & 1) !== 0;
+    link.ba.dropWhere(isFin);
+    const c = a.connect(80, B4);
+    await once(c, 'connect');
+    await until(() => peers.length === 1, 'accept');
+    const p = peers[0]!;
+    const errors: Error[] = [];
+    p.on('error', (e: Error) => errors.push(e));
+    const closed = new Promise<void>((r) => p.once('close', () => r()));
+    c.end('last words');
+    await until(() => [...b.connections()].some((ep) => ep.state === 'CLOSE_WAIT'), 'the FIN at B');
+    p.end();
+    await until(() => [...b.connections()].some((ep) => ep.state === 'LAST_ACK'), 'LAST-ACK at B');
+    c.resetAndDestroy(); // A is in FIN-WAIT-2: its reset carries B's RCV.NXT exactly
+    await until(() => b.stats.tcpResetsIn === 1, 'the reset at B');
+    const got: Buffer[] = [];
+    p.on('data', (d: Buffer) => got.push(d));
+    p.resume();
+    await closed;
+    assert.deepEqual(errors, []);
+    assert.equal(Buffer.concat(got).toString(), 'last words');
+  } finally {
+    stop();
+  }
+});
+
 test('server.close() waits for its connections; getConnections counts them; maxConnections drops extras', async () => {
   const { clock, a, b } = makeNetPair();
   const stop = startPump(clock);

@@ -239,7 +239,7 @@ test('window advertisement: the receive window shrinks as data waits unread and 
   assert.equal(upd.t, net.now);
 });
 
-test('an exact RST in each later state: CLOSE_WAIT and FIN_WAIT_2 fail with ECONNRESET, LAST_ACK/CLOSING/TIME_WAIT just close', () => {
+test('an exact RST in each later state: CLOSE_WAIT, FIN_WAIT_2 and LAST_ACK after shutdown() fail with ECONNRESET; LAST_ACK after close() and TIME_WAIT just close', () => {
   const cases: Array<[string, (net: Net, a: TcpConnection, b: TcpConnection) => void, string[]]> = [
     ['CLOSE_WAIT', (net, a) => a.shutdown(net.now), ['error:ECONNRESET', 'CLOSE_WAIT>CLOSED', 'closed']],
     [
@@ -251,6 +251,18 @@ test('an exact RST in each later state: CLOSE_WAIT and FIN_WAIT_2 fail with ECON
         b.close(net.now);
       },
       ['CLOSE_WAIT>LAST_ACK', 'LAST_ACK>CLOSED', 'closed'],
+    ],
+    [
+      'LAST_ACK',
+      (net, a, b) => {
+        a.shutdown(net.now);
+        net.run(net.now + 100 * MS);
+        net.fate = () => true;
+        // Only the sending side is shut: the application still holds the
+        // socket, and FreeBSD and Linux report the reset to it.
+        b.shutdown(net.now);
+      },
+      ['error:ECONNRESET', 'LAST_ACK>CLOSED', 'closed'],
     ],
     [
       'FIN_WAIT_2',
