@@ -13,12 +13,7 @@ export function onesComplementSum(data: Uint8Array, start = 0, end = data.length
   if (simdSum !== undefined && end - start >= SIMD_FROM) {
     // Sixteen bytes at a time in the SIMD kernel, the rest here.
     const n = (end - start) & ~15;
-    const le = simdSum(data, start, n);
-    sum += ((le & 0xff) << 8) | (le >>> 8);
-    i += n;
-    for (; i + 1 < end; i += 2) sum += (data[i]! << 8) | data[i + 1]!;
-    if (i < end) sum += data[i]! << 8;
-    return fold(sum);
+    return fold(addWords(data, start + n, end, sum + swap16(simdSum(data, start, n))));
   }
   if (LITTLE_ENDIAN && end - start >= WORDS_FROM && ((data.byteOffset + start) & 1) === 0) return wordSum(data, start, end, initial);
   // Sum 16-bit words into a plain number; fold before it can lose precision
@@ -31,9 +26,22 @@ export function onesComplementSum(data: Uint8Array, start = 0, end = data.length
       ((data[i + 4]! << 8) | data[i + 5]!) +
       ((data[i + 6]! << 8) | data[i + 7]!);
   }
-  for (; i < evenEnd; i += 2) sum += (data[i]! << 8) | data[i + 1]!;
+  return fold(addWords(data, i, end, sum));
+}
+
+/**
+ * `sum` plus the 16-bit big-endian words of data[i, end), one at a time,
+ * an odd last byte padded with zero: the few bytes a faster loop leaves.
+ */
+function addWords(data: Uint8Array, i: number, end: number, sum: number): number {
+  for (; i + 1 < end; i += 2) sum += (data[i]! << 8) | data[i + 1]!;
   if (i < end) sum += data[i]! << 8;
-  return fold(sum);
+  return sum;
+}
+
+/** A folded sum of little-endian words as the sum of the big-endian ones (RFC 1071 §2 (B)). */
+function swap16(x: number): number {
+  return ((x & 0xff) << 8) | (x >>> 8);
 }
 
 /** Whether this host stores integers little-endian (then 32-bit loads see each 16-bit word byte-swapped). */
@@ -76,11 +84,7 @@ export function wordSum(data: Uint8Array, start: number, end: number, initial: n
   let le = 0;
   for (; w + 4 <= wEnd; w += 4) le += u32[w]! + u32[w + 1]! + u32[w + 2]! + u32[w + 3]!;
   for (; w < wEnd; w++) le += u32[w]!;
-  const folded = fold(le);
-  sum += ((folded & 0xff) << 8) | (folded >>> 8);
-  for (; i + 1 < end; i += 2) sum += (data[i]! << 8) | data[i + 1]!;
-  if (i < end) sum += data[i]! << 8;
-  return fold(sum);
+  return fold(addWords(data, i, end, sum + swap16(fold(le))));
 }
 
 /** Fold a sum of 16-bit words into 16 bits with end-around carry. */
