@@ -118,8 +118,23 @@ export interface NegotiatedOptions {
 const EMPTY = new Uint8Array(0);
 const SECOND = 1_000_000;
 const HYSTART = { hystart: true } as const;
-/** The one 'readable' event object: it carries nothing but its type. */
-const READABLE: ConnEvent = { type: 'readable' };
+/** The events that carry nothing but their type: one shared, frozen object each. */
+const READABLE: ConnEvent = Object.freeze({ type: 'readable' });
+const WRITABLE: ConnEvent = Object.freeze({ type: 'writable' });
+const ESTABLISHED: ConnEvent = Object.freeze({ type: 'established' });
+const EOF: ConnEvent = Object.freeze({ type: 'eof' });
+const CLOSED: ConnEvent = Object.freeze({ type: 'closed' });
+
+/**
+ * Event queues lend their arrays to one another: a connection holds one
+ * only while it has events waiting, and a drained array keeps its backing
+ * store (emptying it with `length = 0` would make V8 allocate a new one for
+ * the next event), so queueing events allocates nothing in steady state and
+ * an idle connection holds no queue at all.
+ */
+const NO_EVENTS: ConnEvent[] = [];
+const eventArrays: ConnEvent[][] = [];
+const EVENT_ARRAYS_MAX = 256;
 
 /** ecnFlags: ECN was negotiated; the receiver owes ECE until a CWR; the sender owes CWR on its next new data; our SYN asked for ECN. */
 const ECN_OK = 1;
@@ -171,6 +186,8 @@ class PooledSegment implements Segment {
   options: TcpOption[] = NO_OPTIONS;
   payload: Uint8Array = EMPTY;
   ecn = 0;
+  /** The next segment in its connection's transmit queue (an intrusive list: queueing allocates nothing). */
+  next: PooledSegment | null = null;
   readonly tsOption = { kind: 'timestamp' as const, val: 0, ecr: 0 };
   /** nop, nop, timestamp (RFC 7323 Appendix A). */
   readonly tsOptions: TcpOption[] = [NOP_OPTION, NOP_OPTION, this.tsOption];
@@ -488,8 +505,13 @@ export class TcpConnection implements Connection {
 
   private noDelay: boolean;
 
-  private readonly outQ: Segment[] = [];
-  private readonly evQ: ConnEvent[] = [];
+  /** Segments to transmit, oldest first: a list through PooledSegment.next. */
+  private outHead: PooledSegment | null = null;
+  private outTail: PooledSegment | null = null;
+  /** Events for the application: evQ[evHead] up to evQ[evEnd - 1]; NO_EVENTS when none wait. */
+  private evQ: ConnEvent[] = NO_EVENTS;
+  private evHead = 0;
+  private evEnd = 0;
 
   private constructor(o: OpenOptions, passive: boolean) {
     // Shared, not copied: configuration is data that no connection changes,
@@ -679,15 +701,26 @@ export class TcpConnection implements Connection {
   }
 
   pollTransmit(): Segment | undefined {
-    const seg = this.outQ.shift();
-    // Drained: let the array drop its backing store (~130 heap bytes an idle connection would keep).
-    if (seg === undefined) this.outQ.length = 0;
+    const seg = this.outHead;
+    if (seg === null) return undefined;
+    this.outHead = seg.next;
+    if (this.outHead === null) this.outTail = null;
+    seg.next = null;
     return seg;
   }
 
   pollEvent(): ConnEvent | undefined {
-    const ev = this.evQ.shift();
-    if (ev === undefined) this.evQ.length = 0;
+    const q = this.evQ;
+    if (this.evHead === this.evEnd) return undefined;
+    const ev = q[this.evHead]!;
+    // The slot keeps a shared object, not the event (nor a hole).
+    q[this.evHead++] = READABLE;
+    if (this.evHead === this.evEnd) {
+      // Drained: lend the array back.
+      this.evHead = this.evEnd = 0;
+      this.evQ = NO_EVENTS;
+      if (eventArrays.length < EVENT_ARRAYS_MAX) eventArrays.push(q);
+    }
     return ev;
   }
 
@@ -759,7 +792,7 @@ export class TcpConnection implements Connection {
 
   /** Segments are waiting for pollTransmit. */
   get hasOutput(): boolean {
-    return this.outQ.length > 0;
+    return this.outHead !== null;
   }
 
   onTimer(now: number): void {
@@ -903,7 +936,7 @@ export class TcpConnection implements Connection {
       const size = this.sndBuf.resize(bytes);
       if (this.sndBuf.free > before && this.writeBlocked && this.canQueueData()) {
         this.writeBlocked = false;
-        this.evQ.push({ type: 'writable' });
+        this.pushEvent(WRITABLE);
       }
       return size;
     }
@@ -1478,7 +1511,7 @@ export class TcpConnection implements Connection {
     }
     if (this.writeBlocked && acked > 0 && this.canQueueData()) {
       this.writeBlocked = false;
-      this.evQ.push({ type: 'writable' });
+      this.pushEvent(WRITABLE);
     }
   }
 
@@ -1578,7 +1611,7 @@ export class TcpConnection implements Connection {
     this.rcvNxtV = seqAdd(this.rcvNxtV, advanced);
     this.stats.bytesIn += advanced;
     // One 'readable' for a run of arrivals (a burst read in one batch).
-    if (this.evQ[this.evQ.length - 1] !== READABLE) this.evQ.push(READABLE);
+    if (this.evEnd === 0 || this.evQ[this.evEnd - 1] !== READABLE) this.pushEvent(READABLE);
     this.unackedBytes += advanced;
     this.unackedSegments++;
     if (this.cfg.quickAck !== false && now - this.lastDataAt > this.rtoEst.rto) {
@@ -1615,7 +1648,7 @@ export class TcpConnection implements Connection {
     this.finReceived = true;
     this.rcvNxtV = seqAdd(this.rcvNxtV, 1);
     this.ackNow = true;
-    this.evQ.push({ type: 'eof' });
+    this.pushEvent(EOF);
     if (this.st === 'ESTABLISHED') {
       this.setState('CLOSE_WAIT', now);
     } else if (this.st === 'FIN_WAIT_1') {
@@ -2221,7 +2254,9 @@ export class TcpConnection implements Connection {
     out.options = options;
     out.payload = payload;
     out.ecn = ecn;
-    this.outQ.push(out);
+    if (this.outTail === null) this.outHead = out;
+    else this.outTail.next = out;
+    this.outTail = out;
   }
 
   /**
@@ -2298,13 +2333,19 @@ export class TcpConnection implements Connection {
     this.closeAt = this.at(now + this.cfg.timeWait);
   }
 
+  private pushEvent(ev: ConnEvent): void {
+    if (this.evQ === NO_EVENTS) this.evQ = eventArrays.pop() ?? [];
+    // Written by index: past the array's end this appends.
+    this.evQ[this.evEnd++] = ev;
+  }
+
   private setState(to: TcpState, now: number): void {
     const from = this.st;
     if (from === to) return;
     this.st = to;
-    this.evQ.push({ type: 'state', from, to, at: now });
+    this.pushEvent({ type: 'state', from, to, at: now });
     if (to === 'ESTABLISHED') {
-      this.evQ.push({ type: 'established' });
+      this.pushEvent(ESTABLISHED);
       this.armKeepalive(now);
     } else if (!this.keepaliveState()) {
       this.kaAt = Infinity;
@@ -2329,12 +2370,12 @@ export class TcpConnection implements Connection {
   /** Go to CLOSED: the error (if any), the state change, then 'closed', exactly once. */
   private terminate(now: number, code: TcpErrorCode | undefined): void {
     if (this.done) return;
-    if (code !== undefined) this.evQ.push({ type: 'error', code });
+    if (code !== undefined) this.pushEvent({ type: 'error', code });
     this.setState('CLOSED', now);
     this.done = true;
     this.rtxAt = this.persistAt = this.kaAt = this.dackAt = this.closeAt = Infinity;
     this.ackNow = false;
-    this.evQ.push({ type: 'closed' });
+    this.pushEvent(CLOSED);
   }
 
   private hasPending(): boolean {
