@@ -637,7 +637,7 @@ export class Stack implements TcpHost, UdpHost {
         l.synQueue.has(ep) &&
         l.acceptQueueFull &&
         (seg.flags & (ACK | SYN | RST)) === ACK &&
-        ep.conn.state === 'SYN_RECEIVED'
+        ep.state === 'SYN_RECEIVED'
       ) {
         // The handshake would complete into a full accept queue: drop the
         // ACK, as Linux does, so the SYN-ACK is retransmitted and the peer
@@ -1034,6 +1034,9 @@ export class Stack implements TcpHost, UdpHost {
       return;
     }
     this.heap.schedule(ep, conn.nextDeadline());
+    // A quiet connection in TIME-WAIT is kept as a compact record until a
+    // segment or its timer needs it whole again.
+    if (conn.state === 'TIME_WAIT') ep.compact();
     this.armTimer();
   }
 
@@ -1441,6 +1444,8 @@ export class Stack implements TcpHost, UdpHost {
       // which an off-path attacker has to guess. SND.NXT here is the highest ever sent, not the
       // value rewound for a retransmission: a segment sent before the rewind is still in flight.
       const seq = get32(upper, 4);
+      // Nothing is in flight in TIME-WAIT (and the record stays a record).
+      if (ep.state === 'TIME_WAIT') return this.drop('icmpUnmatched', packet);
       if (!seqLe(ep.conn.sndUna, seq) || !seqLt(seq, ep.conn.highData)) return this.drop('icmpUnmatched', packet);
       if (signal.kind === 'mtu') this.learnPmtu(qdst, signal.mtu);
       this.stats.icmpErrorsDelivered++;

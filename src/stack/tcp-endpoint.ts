@@ -2,7 +2,8 @@
 // plus the driver's bookkeeping) and a listener with its SYN queue and
 // accept queue.
 
-import type { TcpConnection } from '../tcp/connection.js';
+import { TcpConnection } from '../tcp/connection.js';
+import type { TimeWaitRecord } from '../tcp/time-wait.js';
 import type { ConnEvent, FourTuple, TcpState } from '../tcp/types.js';
 import { formatAddress, mapV4 } from './addr.js';
 import type { HeapEntry } from './timer-heap.js';
@@ -52,9 +53,13 @@ export class TcpEndpoint implements HeapEntry {
   private pending: ConnEvent[] | null = null;
   private abandoned = false;
 
+  /** The connection, or null while it waits out TIME-WAIT as a record (`tw`). */
+  private whole: TcpConnection | null;
+  private tw: TimeWaitRecord | null = null;
+
   constructor(
     private readonly host: TcpHost,
-    readonly conn: TcpConnection,
+    conn: TcpConnection,
     /** The demultiplexing key. */
     readonly key: string,
     /**
@@ -62,7 +67,40 @@ export class TcpEndpoint implements HeapEntry {
      * by a dual-stack IPv6 listener, as Node reports them.
      */
     readonly mapped: boolean,
-  ) {}
+  ) {
+    this.whole = conn;
+  }
+
+  /**
+   * The connection. One kept as a TIME-WAIT record is built again for the
+   * caller, and kept whole until the stack next services it.
+   */
+  get conn(): TcpConnection {
+    if (this.whole !== null) return this.whole;
+    const c = TcpConnection.fromTimeWait(this.tw!);
+    this.whole = c;
+    this.tw = null;
+    return c;
+  }
+
+  /**
+   * Keep a quiet TIME-WAIT connection as a record (a few hundred bytes in
+   * place of a few KB: see time-wait.ts). Called by the stack after each
+   * service; does nothing to a connection in any other state or not quiet.
+   */
+  compact(): void {
+    const c = this.whole;
+    if (c === null || c.state !== 'TIME_WAIT') return;
+    const r = c.toTimeWait();
+    if (r === undefined) return;
+    this.tw = r;
+    this.whole = null;
+  }
+
+  /** Kept as a TIME-WAIT record now. */
+  get compacted(): boolean {
+    return this.whole === null;
+  }
 
   /**
    * Take ownership: `fn` hears the events that arrived while the endpoint
@@ -97,34 +135,35 @@ export class TcpEndpoint implements HeapEntry {
     p.push(ev);
   }
 
+  // What a record can answer does not rebuild the connection.
   get tuple(): FourTuple {
-    return this.conn.tuple;
+    return this.whole !== null ? this.whole.tuple : this.tw!.tuple;
   }
 
   get state(): TcpState {
-    return this.conn.state;
+    return this.whole !== null ? this.whole.state : 'TIME_WAIT';
   }
 
   get family(): 'IPv4' | 'IPv6' {
-    return this.mapped || this.conn.tuple.localAddr.length === 16 ? 'IPv6' : 'IPv4';
+    return this.mapped || this.tuple.localAddr.length === 16 ? 'IPv6' : 'IPv4';
   }
 
   get localAddress(): string {
-    const a = this.conn.tuple.localAddr;
+    const a = this.tuple.localAddr;
     return formatAddress(this.mapped ? mapV4(a) : a);
   }
 
   get remoteAddress(): string {
-    const a = this.conn.tuple.remoteAddr;
+    const a = this.tuple.remoteAddr;
     return formatAddress(this.mapped ? mapV4(a) : a);
   }
 
   get localPort(): number {
-    return this.conn.tuple.localPort;
+    return this.tuple.localPort;
   }
 
   get remotePort(): number {
-    return this.conn.tuple.remotePort;
+    return this.tuple.remotePort;
   }
 
   address(): AddressInfo {
@@ -132,11 +171,12 @@ export class TcpEndpoint implements HeapEntry {
   }
 
   get readableLength(): number {
-    return this.conn.readableLength;
+    // A record is made only once everything was read; nothing is written in TIME-WAIT.
+    return this.whole !== null ? this.whole.readableLength : 0;
   }
 
   get writableLength(): number {
-    return this.conn.writableLength;
+    return this.whole !== null ? this.whole.writableLength : 0;
   }
 
   /** Queue bytes (copied); returns how many the send buffer took. */

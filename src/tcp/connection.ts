@@ -14,6 +14,7 @@ import type { TcpConfig } from './config.js';
 import type { ConnEvent, Connection, FourTuple, IcmpSignal, TcpErrorCode, TcpState } from './types.js';
 import { seqAdd, seqSub, seqDiff, seqLt, seqLe, seqGt, seqGe, seqMin, seqMax, seqInWindow } from './seq.js';
 import { RtoEstimator } from './rto.js';
+import { TimeWaitRecord } from './time-wait.js';
 import {
   buildDataOptions,
   buildSynOptions,
@@ -513,7 +514,7 @@ export class TcpConnection implements Connection {
   private evHead = 0;
   private evEnd = 0;
 
-  private constructor(o: OpenOptions, passive: boolean) {
+  private constructor(o: OpenOptions, passive: boolean, tw?: TimeWaitRecord) {
     // Shared, not copied: configuration is data that no connection changes,
     // and so is the tuple (read-only; the stack hands every connection to or
     // from one address the same address array, as a copy costs ~200 heap
@@ -536,13 +537,97 @@ export class TcpConnection implements Connection {
     this.sndMss = Math.min(this.sendLimit, this.defaultMss());
     this.rcvMss = Math.min(this.advMss, DEFAULT_MSS_IPV4);
     this.tsOffsetS = (o.tsOffset !== undefined ? o.tsOffset : mix32(this.issV)) | 0;
-    this.sndBuf = new SendBuffer(this.cfg.sndBuf);
-    this.rcvBuf = new RecvBuffer(this.cfg.rcvBuf, this.cfg.maxOutOfOrder);
-    this.rtoEst = new RtoEstimator(this.cfg);
-    this.cc = createCongestionControl(this.cfg.congestionControl ?? 'cubic', this.sndMss, this.cfg.initialWindowSegments * this.sndMss, this.cfg.hystart === true ? HYSTART : {});
+    this.sndBuf = new SendBuffer(tw !== undefined ? tw.sndBufSize : this.cfg.sndBuf);
+    this.rcvBuf = new RecvBuffer(tw !== undefined ? tw.rcvBufSize : this.cfg.rcvBuf, this.cfg.maxOutOfOrder);
+    if (tw !== undefined) {
+      this.stats = tw.stats;
+      this.rtoEst = tw.rtoEst;
+      this.cc = tw.cc;
+    } else {
+      this.rtoEst = new RtoEstimator(this.cfg);
+      this.cc = createCongestionControl(this.cfg.congestionControl ?? 'cubic', this.sndMss, this.cfg.initialWindowSegments * this.sndMss, this.cfg.hystart === true ? HYSTART : {});
+    }
     this.kaIdle = this.cfg.keepaliveIdle;
     this.lastRcvAt = o.now;
     this.noDelay = !this.cfg.nagle;
+  }
+
+  /**
+   * TIME-WAIT as a compact record (see time-wait.ts), once the connection
+   * is quiet: nothing to read, nothing in flight or queued, no event or
+   * segment waiting, no timer but 2·MSL. Undefined otherwise (the
+   * connection is then kept whole). The connection itself is left as it is.
+   */
+  toTimeWait(): TimeWaitRecord | undefined {
+    if (this.st !== 'TIME_WAIT' || this.done) return undefined;
+    if (this.outHead !== null || this.evEnd !== 0 || this.outHold !== 0 || this.ackNow) return undefined;
+    if (this.rcvBuf.readable !== 0 || this.rcvBuf.hasOutOfOrder || this.sndBuf.length !== 0) return undefined;
+    if (this.sndUnaVS !== this.sndMaxS || this.sndNxtVS !== this.sndMaxS || !this.finSent || seqAdd(this.finSeq, 1) !== this.sndMax) return undefined;
+    if (this.rcvFinSeq === undefined || !this.finReceived) return undefined;
+    if (this.dsack !== undefined || this.rack !== undefined || this.inRecovery || this.rtoRecovery || this.rcvSpace !== undefined) return undefined;
+    if (this.nextDeadline() !== this.closeAt) return undefined;
+    const r = new TimeWaitRecord(this.tuple, this.cfg, this.stats, this.rtoEst, this.cc);
+    r.passive = this.passive;
+    r.issS = this.issVS;
+    r.irsS = this.irsVS;
+    r.sndNxtS = this.sndMaxS;
+    r.sndWnd = this.sndWndV;
+    r.maxSndWnd = this.maxSndWnd;
+    r.sndWl1S = this.sndWl1S;
+    r.sndWl2S = this.sndWl2S;
+    r.sndMss = this.sndMss;
+    r.advMss = this.advMss;
+    r.sndWscale = this.sndWscale;
+    r.rcvWscale = this.rcvWscale;
+    r.wscaleOk = this.wscaleOk;
+    r.sackOk = this.sackOk;
+    r.tsOk = this.tsOk;
+    r.tsRecentS = this.tsRecentS;
+    r.tsRecentAt = this.tsRecentAt ?? -1;
+    r.tsOffsetS = this.tsOffsetS;
+    r.rcvNxtS = this.rcvNxtVS;
+    r.rcvAdvS = this.rcvAdvS;
+    r.lastAckSentS = this.lastAckSentS;
+    r.rcvFinSeqS = this.rcvFinSeq | 0;
+    r.ecnFlags = this.ecnFlags;
+    r.ecnRecoverS = this.ecnRecoverS;
+    r.rcvBufSize = this.rcvBuf.capacity;
+    r.sndBufSize = this.sndBuf.capacity;
+    r.lastInvalidAck = this.lastInvalidAck;
+    r.lastNow = this.lastNow;
+    r.closeAt = this.closeAt;
+    return r;
+  }
+
+  /** The connection a TimeWaitRecord was made from, whole again (its parts that TIME-WAIT no longer uses start afresh). */
+  static fromTimeWait(r: TimeWaitRecord): TcpConnection {
+    const c = new TcpConnection({ config: r.config, tuple: r.tuple, iss: r.issS >>> 0, now: r.lastNow, mss: r.advMss, tsOffset: r.tsOffsetS }, r.passive, r);
+    c.st = 'TIME_WAIT';
+    c.irsVS = r.irsS;
+    c.sndUnaVS = c.sndNxtVS = c.sndMaxS = r.sndNxtS;
+    c.sndWndV = r.sndWnd;
+    c.maxSndWnd = r.maxSndWnd;
+    c.sndWl1S = r.sndWl1S;
+    c.sndWl2S = r.sndWl2S;
+    c.sndMss = r.sndMss;
+    c.sndWscale = r.sndWscale;
+    c.rcvWscale = r.rcvWscale;
+    c.wscaleOk = r.wscaleOk;
+    c.sackOk = r.sackOk;
+    c.tsOk = r.tsOk;
+    c.tsRecentS = r.tsRecentS;
+    c.tsRecentAt = r.tsRecentAt < 0 ? undefined : r.tsRecentAt;
+    c.rcvNxtVS = r.rcvNxtS;
+    c.rcvAdvS = r.rcvAdvS;
+    c.lastAckSentS = r.lastAckSentS;
+    c.finQueued = c.finSent = c.finReceived = true;
+    c.finSeq = seqAdd(r.sndNxtS >>> 0, -1);
+    c.rcvFinSeq = r.rcvFinSeqS >>> 0;
+    c.ecnFlags = r.ecnFlags;
+    c.ecnRecoverS = r.ecnRecoverS;
+    c.lastInvalidAck = r.lastInvalidAck;
+    c.closeAt = r.closeAt;
+    return c;
   }
 
   /** connect(): CLOSED → SYN_SENT, the SYN is queued for pollTransmit. */
@@ -2361,6 +2446,8 @@ export class TcpConnection implements Connection {
       // Nothing is in flight any more: RACK's log and the SACK scoreboard
       // go too (a busy server holds many connections in TIME_WAIT).
       this.rack = undefined;
+      this.tlpAt = Infinity;
+      this.rackAt = Infinity;
       this.board?.clear();
       this.sackRecent = undefined;
       this.rcvSpace = undefined;

@@ -321,3 +321,45 @@ test('listen on port 0 picks a port no connection uses', () => {
   clock.runUntilIdle();
   assert.equal(a.tcpListen({ port: 0 }).port, ep.localPort);
 });
+
+test('a connection in TIME-WAIT is kept as a record, answers a retransmitted FIN, and restarts its 2MSL from it', () => {
+  const { clock, a, b, link } = makePair({ ab: { delay: 1000 }, ba: { delay: 1000 } });
+  const l = b.tcpListen({ port: 7 });
+  l.onConnection = (ep) =>
+    ep.setHandler((ev) => {
+      if (ev.type === 'readable') while (ep.read() !== null);
+      if (ev.type === 'eof') ep.close();
+    });
+  const ep = a.tcpConnect({ remoteAddr: ip(B4), remotePort: 7 });
+  watch(ep);
+  ep.send(bytes('hello'));
+  ep.shutdown();
+  // Lose a's acknowledgement of b's FIN, once: b must send its FIN again.
+  let finSeen = false;
+  link.ab.dropWhere((p) => {
+    const ipk = parseIpv4(p);
+    assert.ok(ipk.ok);
+    const t = parseTcp(ipk.value.payload, { src: ipk.value.src, dst: ipk.value.dst });
+    assert.ok(t.ok);
+    if (t.value.flags & 1) finSeen = true; // a's own FIN
+    return finSeen && t.value.flags === ACK;
+  }, 1);
+  clock.runUntil(clock.now() + 50_000);
+  assert.equal(ep.state, 'TIME_WAIT');
+  assert.ok(ep.compacted, 'a quiet TIME-WAIT connection is a record');
+  assert.equal(link.ab.stats.dropped.scripted, 1);
+  const firstTw = clock.now();
+  const acksBefore = a.stats.tcpOut;
+  // b's retransmission timer fires; a, still a record, acknowledges the FIN again.
+  clock.runUntil(clock.now() + 5_000_000);
+  assert.equal(b.connectionCount, 0, 'b heard its FIN acknowledged');
+  assert.equal(a.stats.tcpOut, acksBefore + 1, 'one ACK answers the retransmitted FIN');
+  assert.ok(ep.compacted, 'serviced and compacted again');
+  assert.equal(ep.state, 'TIME_WAIT');
+  // The 2MSL timer restarted when the FIN came again (RFC 9293 §3.10.7.4).
+  clock.runUntil(firstTw + 60_000_000 + 100_000);
+  assert.equal(a.connectionCount, 1, 'still in TIME-WAIT after 2MSL from the first FIN');
+  clock.runUntil(firstTw + 70_000_000);
+  assert.equal(a.connectionCount, 0, 'gone 2MSL after the retransmitted FIN');
+  assert.equal(ep.state, 'CLOSED');
+});

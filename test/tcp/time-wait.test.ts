@@ -1,0 +1,264 @@
+// The compact TIME-WAIT record against the whole connection.
+//
+// Each run plays a random connection to its end twice (the harness is
+// deterministic, so both plays are identical): in one, the side that closed
+// first stays a whole TcpConnection in TIME-WAIT; in the other it becomes a
+// TimeWaitRecord and is built again from it, and again after every segment,
+// as the stack does. Both then receive the same random segments (old and
+// new timestamps, SYNs, RSTs in and out of the window, retransmitted FINs,
+// data, ECN-Echo) and timer calls, and must answer alike: the same segments,
+// events, deadlines, counters and readings.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { Net, MS, S, pattern } from './harness.js';
+import { profile, type TcpConfig } from '../../src/tcp/config.js';
+import { TcpConnection } from '../../src/tcp/connection.js';
+import { ACK, CWR, ECE, FIN, PSH, RST, SYN, type Segment, type TcpOption } from '../../src/wire/tcp-types.js';
+
+interface History {
+  bsd: boolean;
+  timestamps: boolean;
+  sack: boolean;
+  windowScaling: boolean;
+  ecn: boolean;
+  aBytes: number;
+  bBytes: number;
+  /** Who closes first: A, B, or both at once (simultaneous close: CLOSING, then TIME-WAIT on both). */
+  first: 'A' | 'B' | 'both';
+  lossSeed: number;
+  loss: number;
+}
+
+const history: fc.Arbitrary<History> = fc.record({
+  bsd: fc.boolean(),
+  timestamps: fc.boolean(),
+  sack: fc.boolean(),
+  windowScaling: fc.boolean(),
+  ecn: fc.boolean(),
+  aBytes: fc.integer({ min: 0, max: 30_000 }),
+  bBytes: fc.integer({ min: 0, max: 30_000 }),
+  first: fc.constantFrom<'A' | 'B' | 'both'>('A', 'B', 'both'),
+  lossSeed: fc.integer({ min: 1, max: 1_000_000 }),
+  loss: fc.constantFrom(0, 0, 0.1),
+});
+
+interface Stimulus {
+  /** µs after the previous stimulus. */
+  dt: number;
+  /** A timer call instead of a segment. */
+  timer: boolean;
+  flags: number;
+  /** Offset of SEG.SEQ from RCV.NXT, and of SEG.ACK from SND.NXT. */
+  seqOff: number;
+  ackOff: number;
+  window: number;
+  len: number;
+  /** Offset of TSval from TS.Recent; undefined: no timestamp option. */
+  tsOff: number | undefined;
+  sack: boolean;
+  ce: boolean;
+}
+
+const offsets = fc.oneof(fc.constantFrom(0, -1, 1, -2, 2), fc.integer({ min: -70_000, max: 70_000 }), fc.integer({ min: -(2 ** 31), max: 2 ** 31 }));
+const stimulus: fc.Arbitrary<Stimulus> = fc.record({
+  dt: fc.oneof(fc.constantFrom(0, 1, 500 * MS), fc.integer({ min: 0, max: 2 * S }), fc.integer({ min: 0, max: 70 * S })),
+  timer: fc.boolean(),
+  flags: fc.oneof(
+    fc.constantFrom(ACK, ACK | FIN, RST, RST | ACK, SYN, SYN | ACK, ACK | PSH, ACK | ECE, ACK | CWR | ECE),
+    fc.integer({ min: 0, max: 0xff }),
+  ),
+  seqOff: offsets,
+  ackOff: offsets,
+  window: fc.constantFrom(0, 1, 512, 65535),
+  len: fc.constantFrom(0, 0, 1, 100),
+  tsOff: fc.option(fc.oneof(fc.constantFrom(0, -1, 1), fc.integer({ min: -(2 ** 31), max: 2 ** 31 })), { nil: undefined }),
+  sack: fc.boolean(),
+  ce: fc.boolean(),
+});
+
+function config(h: History): TcpConfig {
+  return profile(h.bsd ? 'bsd' : 'linux', {
+    timestamps: h.timestamps,
+    sack: h.sack,
+    windowScaling: h.windowScaling,
+    ecn: h.ecn ? 'on' : 'off',
+  });
+}
+
+/** Play the history; return the net and the connection that waits in TIME-WAIT (A's if both do). */
+function play(h: History): { net: Net; tw: TcpConnection | undefined } {
+  const cfg = config(h);
+  const net = new Net();
+  net.b.listen = { config: cfg, mss: 1460, iss: 0xfffff000, tsOffset: 7 };
+  let x = h.lossSeed;
+  net.fate = () => {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    return x / 2 ** 32 < h.loss;
+  };
+  const a = net.connect(cfg, { iss: 0x7ffffff0, tsOffset: 0x80000000 });
+  net.runFor(500 * MS);
+  const b = net.b.conn;
+  if (b === undefined || a.state !== 'ESTABLISHED') return { net, tw: undefined };
+  if (h.aBytes > 0) a.send(pattern(h.aBytes, 1), net.now);
+  if (h.bBytes > 0) b.send(pattern(h.bBytes, 2), net.now);
+  net.flush();
+  net.runFor(20 * S);
+  if (h.first === 'A' || h.first === 'both') a.close(net.now);
+  if (h.first === 'B' || h.first === 'both') b.close(net.now);
+  net.flush();
+  net.runFor(5 * S);
+  if (h.first === 'A') b.close(net.now);
+  if (h.first === 'B') a.close(net.now);
+  net.flush();
+  net.fate = undefined;
+  net.runFor(20 * S);
+  const tw = [a, b].find((c) => c.state === 'TIME_WAIT');
+  return { net, tw };
+}
+
+function segment(c: TcpConnection, s: Stimulus, h: History): Segment {
+  const options: TcpOption[] = [];
+  if (s.tsOff !== undefined) {
+    options.push({ kind: 'nop' }, { kind: 'nop' }, { kind: 'timestamp', val: (h.lossSeed + s.tsOff) >>> 0, ecr: 0 });
+  }
+  if (s.sack) options.push({ kind: 'sack', blocks: [{ left: (c.sndNxt - 3000) >>> 0, right: (c.sndNxt - 1000) >>> 0 }] });
+  return {
+    srcPort: c.tuple.remotePort,
+    dstPort: c.tuple.localPort,
+    seq: (c.rcvNxt + s.seqOff) >>> 0,
+    ack: (c.sndNxt + s.ackOff) >>> 0,
+    flags: s.flags,
+    window: s.window,
+    urgent: 0,
+    options,
+    payload: pattern(s.len, 3),
+    ecn: s.ce ? 3 : 0,
+  };
+}
+
+interface Observed {
+  segments: unknown[];
+  events: unknown[];
+}
+
+function drain(c: TcpConnection, into: Observed): void {
+  for (let seg = c.pollTransmit(); seg !== undefined; seg = c.pollTransmit()) {
+    into.segments.push({ ...seg, options: JSON.parse(JSON.stringify(seg.options)) as unknown, payload: Array.from(seg.payload) });
+  }
+  for (let ev = c.pollEvent(); ev !== undefined; ev = c.pollEvent()) into.events.push({ ...ev });
+}
+
+function readings(c: TcpConnection): unknown {
+  return {
+    state: c.state,
+    deadline: c.nextDeadline(),
+    stats: { ...c.stats },
+    iss: c.iss,
+    irs: c.irs,
+    sndUna: c.sndUna,
+    sndNxt: c.sndNxt,
+    highData: c.highData,
+    sndWnd: c.sndWnd,
+    rcvNxt: c.rcvNxt,
+    rcvWnd: c.rcvWnd,
+    rto: c.rto,
+    srtt: c.srtt,
+    cwnd: c.cwnd,
+    ssthresh: c.ssthresh,
+    cc: c.congestionControl,
+    sacked: c.sackedBytes,
+    negotiated: c.negotiated,
+    rcvBufSize: c.rcvBufSize,
+    sndBufSize: c.sndBufSize,
+    readable: c.readableLength,
+    writable: c.writableLength,
+  };
+}
+
+test('a connection built again from its TIME-WAIT record answers every segment and timer as the whole connection does', () => {
+  let compared = 0;
+  let runs = 0;
+  fc.assert(
+    fc.property(history, fc.array(stimulus, { minLength: 1, maxLength: 25 }), (h, stimuli) => {
+      runs++;
+      const whole = play(h);
+      const twin = play(h);
+      if (whole.tw === undefined || twin.tw === undefined) return;
+      const record = twin.tw.toTimeWait();
+      // A quiet TIME-WAIT connection (20 s after the close) always compacts.
+      assert.ok(record !== undefined, `no record for a quiet TIME-WAIT connection`);
+      compared++;
+      const x = whole.tw;
+      let y = TcpConnection.fromTimeWait(record);
+      assert.deepEqual(readings(y), readings(x), 'right after the record was made');
+      let now = whole.net.now;
+      assert.equal(twin.net.now, now);
+      for (const s of stimuli) {
+        now += s.dt;
+        const ox: Observed = { segments: [], events: [] };
+        const oy: Observed = { segments: [], events: [] };
+        if (s.timer) {
+          if (x.nextDeadline() <= now) x.onTimer(now);
+          if (y.nextDeadline() <= now) y.onTimer(now);
+        } else {
+          x.onSegment(segment(x, s, h), now);
+          y.onSegment(segment(y, s, h), now);
+        }
+        drain(x, ox);
+        drain(y, oy);
+        assert.deepEqual(oy, ox);
+        assert.deepEqual(readings(y), readings(x));
+        // The stack keeps the record again after each service.
+        const again = y.toTimeWait();
+        if (again !== undefined) y = TcpConnection.fromTimeWait(again);
+        if (x.state === 'CLOSED') {
+          assert.equal(again, undefined);
+          break;
+        }
+      }
+    }),
+    { numRuns: 300 },
+  );
+  // Most histories end with a connection in TIME-WAIT: the comparison ran.
+  assert.ok(compared >= runs * 0.8, `compared ${compared} of ${runs}`);
+});
+
+test('a connection in TIME-WAIT with bytes still to read, or a segment or event waiting, has no record', () => {
+  const cfg = profile('linux');
+  const net = new Net();
+  net.b.listen = { config: cfg, mss: 1460, iss: 5000, tsOffset: 0 };
+  const a = net.connect(cfg, { iss: 1000, tsOffset: 0 });
+  net.runFor(500 * MS);
+  const b = net.b.conn!;
+  assert.equal(a.state, 'ESTABLISHED');
+  assert.equal(a.toTimeWait(), undefined, 'ESTABLISHED');
+  // B only shuts down its sending side and reads nothing; A sends 500 bytes
+  // and its FIN: B reaches TIME-WAIT holding them.
+  net.b.autoRead = false;
+  b.shutdown(net.now);
+  net.flush();
+  net.runFor(1 * S);
+  a.send(pattern(500, 1), net.now);
+  a.close(net.now);
+  net.flush();
+  net.runFor(1 * S);
+  assert.equal(b.state, 'TIME_WAIT');
+  assert.equal(b.readableLength, 500);
+  assert.equal(b.toTimeWait(), undefined, 'unread bytes');
+  assert.equal(b.read(undefined, net.now)?.length, 500);
+  const r = b.toTimeWait();
+  assert.ok(r !== undefined, 'quiet once read');
+  // A retransmitted FIN: the ACK it draws waits in the queue until drained.
+  const fin: Segment = { srcPort: 40000, dstPort: 80, seq: (b.rcvNxt - 1) >>> 0, ack: b.sndNxt, flags: FIN | ACK, window: 1000, urgent: 0, options: [], payload: new Uint8Array(0), ecn: 0 };
+  b.onSegment(fin, net.now);
+  assert.ok(b.hasOutput);
+  assert.equal(b.toTimeWait(), undefined, 'a segment waits');
+  while (b.pollTransmit() !== undefined);
+  assert.ok(b.toTimeWait() !== undefined, 'quiet again');
+  // 2·MSL later: CLOSED, and no record.
+  b.onTimer(b.nextDeadline());
+  assert.equal(b.state, 'CLOSED');
+  assert.equal(b.toTimeWait(), undefined, 'CLOSED');
+});
