@@ -38,7 +38,7 @@ import { ACK, RST, SYN, type Segment } from '../wire/tcp-types.js';
 import { emitTcp, emptyTcpHeaderView, IPPROTO_TCP, parseTcp, parseTcpInto, tcpHeaderLength, verifyTcpChecksum, type TcpHeaderView, type TimestampOption } from '../wire/tcp.js';
 import { emitUdp, IPPROTO_UDP, parseUdp } from '../wire/udp.js';
 import { packetSlab } from '../wire/slab.js';
-import { ConnTable } from './conn-table.js';
+import { TupleTable } from './tuple-table.js';
 import {
   addrEqual,
   addrKey,
@@ -253,7 +253,7 @@ export class Stack implements TcpHost, UdpHost {
   private ipId: number;
 
   // TCP
-  private readonly conns = new ConnTable<TcpEndpoint>();
+  private readonly conns = new TupleTable<TcpEndpoint>();
   private readonly listeners = new Map<string, TcpListener>();
   private readonly listenersByPort = new Map<number, TcpListener[]>();
   /** Connections per local port (a listen on port 0 picks one nobody uses). */
@@ -622,7 +622,7 @@ export class Stack implements TcpHost, UdpHost {
     if (last !== null && !last.closed && src === this.lastSrc && dst === this.lastDst && ports === this.lastPorts) {
       ep = last;
     } else {
-      ep = this.conns.get(tupleKey(dst, seg.dstPort, src, seg.srcPort));
+      ep = this.conns.get(dst, seg.dstPort, src, seg.srcPort);
       if (ep !== undefined) {
         this.lastEp = ep;
         this.lastSrc = src;
@@ -850,7 +850,7 @@ export class Stack implements TcpHost, UdpHost {
     let localPort = opts.localPort ?? 0;
     if (!Number.isInteger(localPort) || localPort < 0 || localPort > 65535) throw new StackError('EINVAL', 'bind');
     if (localPort !== 0) {
-      if (this.listenerConflict(local, localPort, false) || this.conns.has(tupleKey(local, localPort, remote, port))) {
+      if (this.listenerConflict(local, localPort, false) || this.conns.get(local, localPort, remote, port) !== undefined) {
         throw new StackError('EADDRINUSE', 'bind', formatAddress(local), localPort);
       }
     } else {
@@ -858,7 +858,7 @@ export class Stack implements TcpHost, UdpHost {
         local,
         remote,
         port,
-        (p) => !this.listenerConflict(local, p, false) && !this.conns.has(tupleKey(local, p, remote, port)),
+        (p) => !this.listenerConflict(local, p, false) && this.conns.get(local, p, remote, port) === undefined,
       );
       if (chosen === undefined) throw new StackError('EADDRNOTAVAIL', 'connect', formatAddress(remote), port);
       localPort = chosen;
@@ -932,14 +932,13 @@ export class Stack implements TcpHost, UdpHost {
   }
 
   private addConn(ep: TcpEndpoint): void {
-    this.conns.set(ep.key, ep);
+    this.conns.set(ep);
     const p = ep.tuple.localPort;
     this.localPortUse.set(p, (this.localPortUse.get(p) ?? 0) + 1);
   }
 
   private removeConn(ep: TcpEndpoint): void {
-    if (this.conns.get(ep.key) !== ep) return;
-    this.conns.delete(ep.key);
+    if (!this.conns.delete(ep)) return;
     const p = ep.tuple.localPort;
     const n = (this.localPortUse.get(p) ?? 1) - 1;
     if (n <= 0) this.localPortUse.delete(p);
@@ -1438,7 +1437,7 @@ export class Stack implements TcpHost, UdpHost {
     const signal = signalFor(quotedLength);
     // RFC 792: the quote holds at least the first 8 bytes of the datagram: ports and the sequence number.
     if (proto === IPPROTO_TCP && upper.length >= 8 && signal !== undefined) {
-      const ep = this.conns.get(tupleKey(qsrc, get16(upper, 0), qdst, get16(upper, 2)));
+      const ep = this.conns.get(qsrc, get16(upper, 0), qdst, get16(upper, 2));
       if (ep === undefined) return this.drop('icmpUnmatched', packet);
       // RFC 5927 §4.1: act only on errors about data in flight (SND.UNA ≤ SEG.SEQ < SND.NXT),
       // which an off-path attacker has to guess. SND.NXT here is the highest ever sent, not the
