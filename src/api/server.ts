@@ -50,7 +50,7 @@ export class Server extends EventEmitter {
    * Accepted sockets not yet closed. A count, as Node's server keeps: a
    * Set of sockets under churn would leave old hash tables behind that keep
    * closed sockets alive through young-generation collections (see
-   * ConnTable).
+   * tuple-table.ts).
    */
   private open = 0;
   private starting = false;

@@ -51,7 +51,6 @@ import {
   isUnspecified,
   isV4Mapped,
   parseAddress,
-  tupleKey,
   unmapV4,
 } from './addr.js';
 import type { Clock, TimerHandle } from './clock.js';
@@ -710,8 +709,7 @@ export class Stack implements TcpHost, UdpHost {
       mss: mssFor(path.mtu, src),
       syn,
     });
-    const key = tupleKey(tuple.localAddr, tuple.localPort, tuple.remoteAddr, tuple.remotePort);
-    const ep = new TcpEndpoint(this, conn, key, mapped);
+    const ep = new TcpEndpoint(this, conn, mapped);
     ep.listener = l;
     l.synQueue.add(ep);
     this.addConn(ep);
@@ -809,8 +807,7 @@ export class Stack implements TcpHost, UdpHost {
       restored: r.value,
       synAckWindow: cookieSynAckWindow(this.tcpConfig),
     });
-    const key = tupleKey(tuple.localAddr, tuple.localPort, tuple.remoteAddr, tuple.remotePort);
-    const ep = new TcpEndpoint(this, conn, key, mapped);
+    const ep = new TcpEndpoint(this, conn, mapped);
     // Through the SYN queue for one service round, so the 'established'
     // event moves it to the accept queue as for any other handshake.
     ep.listener = l;
@@ -867,8 +864,7 @@ export class Stack implements TcpHost, UdpHost {
     const tuple: FourTuple = { localAddr: this.internAddr(local), localPort, remoteAddr: this.internAddr(remote), remotePort: port };
     const config = opts.config === undefined ? this.tcpConfig : { ...this.tcpConfig, ...opts.config };
     const conn = TcpConnection.openActive({ config, tuple, iss: this.isnFn(tuple, now), now, mss: mssFor(path.mtu, remote) });
-    const key = tupleKey(tuple.localAddr, localPort, tuple.remoteAddr, port);
-    const ep = new TcpEndpoint(this, conn, key, false);
+    const ep = new TcpEndpoint(this, conn, false);
     this.addConn(ep);
     this.stats.tcpActiveOpens++;
     this.serviceTcp(ep);

@@ -7,7 +7,6 @@ import type { TimeWaitRecord } from '../tcp/time-wait.js';
 import type { ConnEvent, FourTuple, TcpState } from '../tcp/types.js';
 import { formatAddress, mapV4 } from './addr.js';
 import type { HeapEntry } from './timer-heap.js';
-import { KeyedSet } from './conn-table.js';
 
 /** What the stack offers an endpoint: time, and the drain-and-rearm step. */
 export interface TcpHost {
@@ -36,8 +35,7 @@ export interface AddressInfo {
 export class TcpEndpoint implements HeapEntry {
   deadline = Infinity;
   heapIndex = -1;
-  /** Receives every event of the connection, in order; null while nobody owns it (not yet accepted, or abandoned). */
-  handler: ((ev: ConnEvent) => void) | null = null;
+  private fn: ((ev: ConnEvent) => void) | null = null;
   /** The listener that made it, while it is in that listener's SYN or accept queue. */
   listener: TcpListener | null = null;
   /** Set once the core said 'closed': the endpoint is out of the stack. */
@@ -49,6 +47,10 @@ export class TcpEndpoint implements HeapEntry {
   again = false;
   /** Segments arrived in the open receive batch; serviced when the batch ends. */
   batched = false;
+  /** Its place in a listener's SYN queue (see SynQueue). */
+  synQueue: SynQueue | null = null;
+  synPrev: TcpEndpoint | null = null;
+  synNext: TcpEndpoint | null = null;
   /** Events that arrived while nobody owned the endpoint, for the owner to hear first. */
   private pending: ConnEvent[] | null = null;
   private abandoned = false;
@@ -60,8 +62,6 @@ export class TcpEndpoint implements HeapEntry {
   constructor(
     private readonly host: TcpHost,
     conn: TcpConnection,
-    /** The demultiplexing key. */
-    readonly key: string,
     /**
      * Reported as IPv4-mapped IPv6 addresses: an IPv4 connection accepted
      * by a dual-stack IPv6 listener, as Node reports them.
@@ -103,11 +103,28 @@ export class TcpEndpoint implements HeapEntry {
   }
 
   /**
+   * Receives every later event of the connection, in order; null while
+   * nobody owns it (not yet accepted, or abandoned). Set this to hear only
+   * what happens from now on (the events that waited for an owner are
+   * let go); setHandler() hears them first.
+   */
+  get handler(): ((ev: ConnEvent) => void) | null {
+    return this.fn;
+  }
+
+  set handler(fn: ((ev: ConnEvent) => void) | null) {
+    this.fn = fn;
+    if (fn === null) return;
+    this.abandoned = false;
+    this.pending = null;
+  }
+
+  /**
    * Take ownership: `fn` hears the events that arrived while the endpoint
    * waited (in an accept queue), then every later one.
    */
   setHandler(fn: (ev: ConnEvent) => void): void {
-    this.handler = fn;
+    this.fn = fn;
     this.abandoned = false;
     const p = this.pending;
     this.pending = null;
@@ -116,15 +133,16 @@ export class TcpEndpoint implements HeapEntry {
 
   /** Give up ownership: later events are dropped (the stack still runs the connection to CLOSED). */
   detach(): void {
-    this.handler = null;
+    this.fn = null;
     this.abandoned = true;
     this.pending = null;
   }
 
   /** An event from the core (called by the stack). */
   deliver(ev: ConnEvent): void {
-    if (this.handler !== null) {
-      this.handler(ev);
+    const fn = this.fn;
+    if (fn !== null) {
+      fn(ev);
       return;
     }
     if (this.abandoned) return;
@@ -242,6 +260,64 @@ export class TcpEndpoint implements HeapEntry {
 }
 
 /**
+ * A listener's half-open connections, oldest first: a list through the
+ * endpoints themselves, so that joining and leaving it (once per
+ * handshake) allocates nothing and builds no key.
+ */
+export class SynQueue {
+  private head: TcpEndpoint | null = null;
+  private tail: TcpEndpoint | null = null;
+  private count = 0;
+
+  get size(): number {
+    return this.count;
+  }
+
+  has(ep: TcpEndpoint): boolean {
+    return ep.synQueue === this;
+  }
+
+  /** Append `ep` (a no-op if it is already here; an endpoint is in one queue at most). */
+  add(ep: TcpEndpoint): this {
+    if (ep.synQueue === this) return this;
+    ep.synQueue?.delete(ep);
+    ep.synQueue = this;
+    ep.synPrev = this.tail;
+    ep.synNext = null;
+    if (this.tail !== null) this.tail.synNext = ep;
+    else this.head = ep;
+    this.tail = ep;
+    this.count++;
+    return this;
+  }
+
+  /** Remove `ep`; whether it was here. */
+  delete(ep: TcpEndpoint): boolean {
+    if (ep.synQueue !== this) return false;
+    const { synPrev: prev, synNext: next } = ep;
+    if (prev !== null) prev.synNext = next;
+    else this.head = next;
+    if (next !== null) next.synPrev = prev;
+    else this.tail = prev;
+    ep.synQueue = ep.synPrev = ep.synNext = null;
+    this.count--;
+    return true;
+  }
+
+  clear(): void {
+    while (this.head !== null) this.delete(this.head);
+  }
+
+  *[Symbol.iterator](): IterableIterator<TcpEndpoint> {
+    for (let ep = this.head; ep !== null; ) {
+      const next = ep.synNext;
+      yield ep;
+      ep = next;
+    }
+  }
+}
+
+/**
  * A listening socket. Handshakes in progress wait in the SYN queue; those
  * completed wait in the accept queue until `accept()` (or, with
  * `onConnection` set, are handed over as they complete). The backlog bounds
@@ -250,7 +326,7 @@ export class TcpEndpoint implements HeapEntry {
  * rather than being refused.
  */
 export class TcpListener {
-  readonly synQueue = new KeyedSet<TcpEndpoint>();
+  readonly synQueue = new SynQueue();
   readonly acceptQueue: TcpEndpoint[] = [];
   /** Called for each connection as its handshake completes; when null, they wait for accept(). */
   onConnection: ((ep: TcpEndpoint) => void) | null = null;

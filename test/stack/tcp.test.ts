@@ -363,3 +363,23 @@ test('a connection in TIME-WAIT is kept as a record, answers a retransmitted FIN
   assert.equal(a.connectionCount, 0, 'gone 2MSL after the retransmitted FIN');
   assert.equal(ep.state, 'CLOSED');
 });
+
+test('an accepted endpoint: setHandler hears the events that waited for an owner first; assigning handler hears only later ones', () => {
+  const { clock, a, b } = makePair();
+  const l = b.tcpListen({ port: 7 });
+  a.tcpConnect({ remoteAddr: ip(B4), remotePort: 7 });
+  a.tcpConnect({ remoteAddr: ip(B4), remotePort: 7 });
+  clock.runUntil(clock.now() + 10_000);
+  const first = l.accept()!;
+  const second = l.accept()!;
+  const heard: string[] = [];
+  first.setHandler((ev) => heard.push(ev.type === 'state' ? `${ev.from}>${ev.to}` : ev.type));
+  assert.deepEqual(heard, ['LISTEN>SYN_RECEIVED', 'SYN_RECEIVED>ESTABLISHED', 'established']);
+  const later: string[] = [];
+  second.handler = (ev) => later.push(ev.type);
+  // The waiting events were let go: a later setHandler does not hear them either.
+  second.setHandler((ev) => later.push(ev.type));
+  assert.equal(later.length, 0);
+  second.abort();
+  assert.ok(later.includes('closed'), 'later events are heard');
+});
