@@ -17,7 +17,8 @@ import { RtoEstimator } from './rto.js';
 import { TimeWaitRecord } from './time-wait.js';
 import {
   buildDataOptions,
-  buildSynOptions,
+  writeSynOptions,
+  SynOptionScratch,
   DEFAULT_MSS_IPV4,
   DEFAULT_MSS_IPV6,
   findSack,
@@ -192,6 +193,8 @@ class PooledSegment implements Segment {
   readonly tsOption = { kind: 'timestamp' as const, val: 0, ecr: 0 };
   /** nop, nop, timestamp (RFC 7323 Appendix A). */
   readonly tsOptions: TcpOption[] = [NOP_OPTION, NOP_OPTION, this.tsOption];
+  /** A SYN's options, once the segment has carried one. */
+  synOptions: SynOptionScratch | undefined = undefined;
 }
 
 const NOP_OPTION: TcpOption = { kind: 'nop' };
@@ -2269,13 +2272,16 @@ export class TcpConnection implements Connection {
         window = Math.min(this.rcvBuf.free, 0xffff);
         const synAck = (flags & ACK) !== 0;
         const ts = synAck ? this.tsOk : this.cfg.timestamps;
-        options = buildSynOptions(
-          {
-            mss: this.advMss,
-            wscale: synAck ? (this.wscaleOk ? this.rcvWscale : undefined) : this.ourWscale,
-            sackOk: synAck ? this.sackOk : this.cfg.sack,
-            ts: ts ? { val: this.tsNow(now), ecr: synAck ? this.tsRecent : 0 } : undefined,
-          },
+        // Written into the pooled segment's own option objects.
+        out = takeSegment();
+        options = writeSynOptions(
+          (out.synOptions ??= new SynOptionScratch()),
+          this.advMss,
+          synAck ? (this.wscaleOk ? this.rcvWscale : undefined) : this.ourWscale,
+          synAck ? this.sackOk : this.cfg.sack,
+          ts,
+          ts ? this.tsNow(now) : 0,
+          ts && synAck ? this.tsRecent : 0,
           this.cfg.optionLayout,
         );
         if (seqGt(seqAdd(this.rcvNxtV, window), this.rcvAdv)) this.rcvAdv = seqAdd(this.rcvNxtV, window);

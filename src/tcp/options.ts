@@ -55,6 +55,21 @@ export function optionsSize(opts: readonly TcpOption[]): number {
 }
 
 const NOP: TcpOption = { kind: 'nop' };
+const SACK_OK: TcpOption = { kind: 'sackOK' };
+const EOL: TcpOption = { kind: 'eol' };
+
+/**
+ * The objects a SYN's option list is written into: a segment that is
+ * reused (see PooledSegment) keeps one, so that sending a SYN allocates
+ * nothing. The list and the option objects are overwritten by the next
+ * SYN written into the same scratch.
+ */
+export class SynOptionScratch {
+  readonly list: TcpOption[] = [];
+  readonly mss = { kind: 'mss' as const, mss: 0 };
+  readonly wscale = { kind: 'wscale' as const, shift: 0 };
+  readonly ts = { kind: 'timestamp' as const, val: 0, ecr: 0 };
+}
 
 /**
  * The option list of a SYN or SYN-ACK.
@@ -68,40 +83,73 @@ const NOP: TcpOption = { kind: 'nop' };
  *          EOL when its length is not a multiple of 4.
  */
 export function buildSynOptions(offer: SynOffer, layout: OptionLayout): TcpOption[] {
-  const out: TcpOption[] = [{ kind: 'mss', mss: offer.mss }];
+  return writeSynOptions(new SynOptionScratch(), offer.mss, offer.wscale, offer.sackOk, offer.ts !== undefined, offer.ts?.val ?? 0, offer.ts?.ecr ?? 0, layout);
+}
+
+/** buildSynOptions into `into` (its list, returned, and its option objects), the offer given field by field. */
+export function writeSynOptions(
+  into: SynOptionScratch,
+  mss: number,
+  wscale: number | undefined,
+  sackOk: boolean,
+  ts: boolean,
+  tsVal: number,
+  tsEcr: number,
+  layout: OptionLayout,
+): TcpOption[] {
+  const out = into.list;
+  let n = 0;
+  into.mss.mss = mss;
+  out[n++] = into.mss;
+  if (ts) {
+    into.ts.val = tsVal;
+    into.ts.ecr = tsEcr;
+  }
+  if (wscale !== undefined) into.wscale.shift = wscale;
   if (layout === 'linux') {
-    if (offer.ts !== undefined) {
-      if (offer.sackOk) out.push({ kind: 'sackOK' });
-      else out.push(NOP, NOP);
-      out.push({ kind: 'timestamp', val: offer.ts.val, ecr: offer.ts.ecr });
-    } else if (offer.sackOk) {
-      out.push(NOP, NOP, { kind: 'sackOK' });
+    if (ts) {
+      if (sackOk) out[n++] = SACK_OK;
+      else {
+        out[n++] = NOP;
+        out[n++] = NOP;
+      }
+      out[n++] = into.ts;
+    } else if (sackOk) {
+      out[n++] = NOP;
+      out[n++] = NOP;
+      out[n++] = SACK_OK;
     }
-    if (offer.wscale !== undefined) out.push(NOP, { kind: 'wscale', shift: offer.wscale });
-    return out;
-  }
-  let len = 4;
-  if (offer.wscale !== undefined) {
-    out.push(NOP, { kind: 'wscale', shift: offer.wscale });
-    len += 4;
-  }
-  if (offer.sackOk) {
-    if (len % 2 !== 0) {
-      out.push(NOP);
-      len++;
+    if (wscale !== undefined) {
+      out[n++] = NOP;
+      out[n++] = into.wscale;
     }
-    out.push({ kind: 'sackOK' });
-    len += 2;
-  }
-  if (offer.ts !== undefined) {
-    while (len % 4 !== 2) {
-      out.push(NOP);
-      len++;
+  } else {
+    let len = 4;
+    if (wscale !== undefined) {
+      out[n++] = NOP;
+      out[n++] = into.wscale;
+      len += 4;
     }
-    out.push({ kind: 'timestamp', val: offer.ts.val, ecr: offer.ts.ecr });
-    len += 10;
+    if (sackOk) {
+      if (len % 2 !== 0) {
+        out[n++] = NOP;
+        len++;
+      }
+      out[n++] = SACK_OK;
+      len += 2;
+    }
+    if (ts) {
+      while (len % 4 !== 2) {
+        out[n++] = NOP;
+        len++;
+      }
+      out[n++] = into.ts;
+      len += 10;
+    }
+    if (len % 4 !== 0) out[n++] = EOL;
   }
-  if (len % 4 !== 0) out.push({ kind: 'eol' });
+  // Only a scratch reused for another layout or offer changes length.
+  if (out.length !== n) out.length = n;
   return out;
 }
 

@@ -8,6 +8,8 @@ import {
   parseSynOptions,
   windowShiftFor,
   optionsSize,
+  writeSynOptions,
+  SynOptionScratch,
   type LocalOffer,
 } from '../../src/tcp/options.js';
 import type { TcpOption } from '../../src/wire/tcp-types.js';
@@ -121,5 +123,27 @@ test('property: the window shift is the least (at most 14) that brings the buffe
       assert.equal(windowShiftFor(n), s);
     }),
     { numRuns: 2000 },
+  );
+});
+
+test('property: a reused SynOptionScratch writes the list a fresh buildSynOptions builds, offer after offer', () => {
+  const offerArb = fc.record({
+    mss: fc.integer({ min: 0, max: 65535 }),
+    wscale: fc.option(fc.integer({ min: 0, max: 14 }), { nil: undefined }),
+    sackOk: fc.boolean(),
+    ts: fc.option(fc.record({ val: fc.nat(0xffffffff), ecr: fc.nat(0xffffffff) }), { nil: undefined }),
+    layout: fc.constantFrom('linux' as const, 'freebsd' as const),
+  });
+  fc.assert(
+    fc.property(fc.array(offerArb, { minLength: 1, maxLength: 8 }), (offers) => {
+      const scratch = new SynOptionScratch();
+      for (const o of offers) {
+        const got = writeSynOptions(scratch, o.mss, o.wscale, o.sackOk, o.ts !== undefined, o.ts?.val ?? 0, o.ts?.ecr ?? 0, o.layout);
+        assert.equal(got, scratch.list);
+        // Compared as plain data, before the next offer overwrites the scratch.
+        assert.deepEqual(JSON.parse(JSON.stringify(got)), JSON.parse(JSON.stringify(buildSynOptions(o, o.layout))));
+      }
+    }),
+    { numRuns: 300 },
   );
 });
