@@ -1,10 +1,13 @@
 // Many concurrent idle connections in one process: two simulated stacks,
 // N TCP connections between them (2N connection ends), established and
 // left idle. Reports the heap each connection end costs, and how fast the
-// handshakes ran. Not a pass/fail test: figures drift with the machine.
+// handshakes ran; then the heap each connection costs while it waits out
+// TIME-WAIT (kept as a compact record), after a request, a response and a
+// close by the server. Not a pass/fail test: figures drift with the machine.
 //
 // SYNACK_BENCH_CONNECTIONS sets N (default 100,000); SYNACK_BENCH_SOCKETS
-// the count for the net.Socket case (default 10,000).
+// the count for the net.Socket case (default 10,000); SYNACK_BENCH_TIME_WAIT
+// the count for the TIME-WAIT case (default 20,000).
 
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -20,6 +23,7 @@ import type { Bench, BenchRow } from './harness.js';
 
 const N = Number(process.env['SYNACK_BENCH_CONNECTIONS'] ?? '100000');
 const N_SOCKETS = Number(process.env['SYNACK_BENCH_SOCKETS'] ?? '10000');
+const N_TIME_WAIT = Number(process.env['SYNACK_BENCH_TIME_WAIT'] ?? '20000');
 /** Listening ports: each gives the default ephemeral range (28,232 ports) of 4-tuples. */
 const PORTS = [80, 81, 82, 83, 84];
 
@@ -86,6 +90,49 @@ async function stackCase(gc: () => void): Promise<BenchRow[]> {
   return rows;
 }
 
+/** The server answers and closes first, so it holds the connections in TIME-WAIT (60 s) when measured. */
+function timeWaitCase(gc: () => void): BenchRow[] {
+  const { clock, a, b } = pair((clock, random) => new Stack({ clock, random }));
+  const response = new Uint8Array(64);
+  for (const port of PORTS) {
+    const l = b.tcpListen({ port, addr: parseAddress('0.0.0.0')!, backlog: 65535 });
+    l.onConnection = (ep) => {
+      ep.handler = (ev) => {
+        if (ev.type !== 'readable') return;
+        while (ep.read() !== null);
+        ep.send(response);
+        ep.close();
+      };
+    };
+  }
+  const remote = parseAddress('10.0.0.2')!;
+  const request = new Uint8Array(64);
+  const before = heapAfterGc(gc);
+  for (let i = 0; i < N_TIME_WAIT; i++) {
+    // Spread over the ports, as a client's new connection may reuse a 4-tuple the server still holds in TIME-WAIT (and take it over).
+    const c = a.tcpConnect({ remoteAddr: remote, remotePort: PORTS[i % PORTS.length]! });
+    c.handler = (ev) => {
+      if (ev.type === 'established') c.send(request);
+      else if (ev.type === 'readable') while (c.read() !== null);
+      else if (ev.type === 'eof') c.close();
+    };
+    if (i % 1000 === 999) clock.runFor(1000);
+  }
+  clock.runFor(1_000_000);
+  const after = heapAfterGc(gc);
+  let timeWait = 0;
+  for (const ep of b.connections()) if (ep.state === 'TIME_WAIT') timeWait++;
+  return [
+    {
+      bench: 'connections',
+      case: `stack: ${timeWait.toLocaleString('en-US')} connections in TIME-WAIT`,
+      value: (after - before) / timeWait,
+      unit: 'heap B / connection',
+      note: `the server's ends (the clients' are closed); ${a.connectionCount} left on the client`,
+    },
+  ];
+}
+
 async function socketCase(gc: () => void): Promise<BenchRow[]> {
   const { clock, a, b } = pair((clock, random) => new NetStack({ clock, random }));
   const accepted: Socket[] = [];
@@ -123,6 +170,6 @@ export const connectionsBench: Bench = {
   description: `${N.toLocaleString('en-US')} concurrent idle TCP connections in simulation: heap per connection`,
   async run(): Promise<BenchRow[]> {
     const gc = gcFunction();
-    return [...(await stackCase(gc)), ...(await socketCase(gc))];
+    return [...(await stackCase(gc)), ...timeWaitCase(gc), ...(await socketCase(gc))];
   },
 };
