@@ -37,7 +37,7 @@ import { emitIpv6, IPV6_NO_NEXT_HEADER, parseIpv6 } from '../wire/ipv6.js';
 import { ACK, RST, SYN, type Segment } from '../wire/tcp-types.js';
 import { emitTcp, emptyTcpHeaderView, IPPROTO_TCP, parseTcp, parseTcpInto, tcpHeaderLength, verifyTcpChecksum, type TcpHeaderView, type TimestampOption } from '../wire/tcp.js';
 import { emitUdp, IPPROTO_UDP, parseUdp } from '../wire/udp.js';
-import { filledSlab, packetSlab } from '../wire/slab.js';
+import { packetSlab } from '../wire/slab.js';
 import { TupleTable } from './tuple-table.js';
 import {
   addrEqual,
@@ -1121,8 +1121,7 @@ export class Stack implements TcpHost, UdpHost {
     const v6 = remote.length === 16;
     const hlen = v6 ? IPV6_HEADER : IPV4_HEADER;
     const tcpLen = tcpHeaderLength(seg.options) + seg.payload.length;
-    // Every byte is written below (IP header, TCP header and options, payload).
-    const packet = filledSlab.alloc(hlen + tcpLen);
+    const packet = packetSlab.alloc(hlen + tcpLen);
     // Checksum offload: the device (the kernel behind a TUN) completes the
     // checksum if the packet ever leaves the host; nobody sums the data.
     const partial = path.iface !== null && path.iface.device.checksumOffload === true;

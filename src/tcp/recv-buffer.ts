@@ -12,10 +12,9 @@ import { Slab } from '../wire/slab.js';
 /**
  * Small reads (what one segment brings) come from a small slab, as Node's
  * Buffer pool serves small buffers: a read the application keeps pins at
- * most 32 KiB. Larger reads get their own buffer. Not zeroed: read() fills
- * every byte it hands out.
+ * most 32 KiB. Larger reads get their own buffer.
  */
-const readSlab = new Slab(32_768, 4096, false);
+const readSlab = new Slab(32_768, 4096);
 
 /** The ranges of a buffer that never held data out of order (never written to: replaced first). */
 const NO_RANGES: Range[] = [];
@@ -145,7 +144,6 @@ export class RecvBuffer {
     const n = Math.min(this.readable, Math.max(0, Math.floor(max)));
     if (n === 0) return null;
     const out = readSlab.alloc(n);
-    // n bytes are readable, so all of `out` is written.
     this.readInto(out);
     return out;
   }

@@ -4,7 +4,7 @@
 // own copy out, so nothing handed to the driver aliases this ring (DESIGN
 // rule 7).
 
-import { filledSlab } from '../wire/slab.js';
+import { packetSlab } from '../wire/slab.js';
 
 /** The ring of a buffer that has held nothing yet (zero-length: never written). */
 const NO_BYTES = new Uint8Array(0);
@@ -75,8 +75,7 @@ export class SendBuffer {
     if (offset < 0 || length < 0 || offset + length > this.len) {
       throw new RangeError(`copyOut(${offset}, ${length}) outside ${this.len} buffered bytes`);
     }
-    // Written whole below.
-    const out = filledSlab.alloc(length);
+    const out = packetSlab.alloc(length);
     if (length === 0) return out;
     const size = this.ring.length;
     const start = (this.head + offset) % size;

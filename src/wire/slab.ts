@@ -19,52 +19,29 @@
 // bounds the sizes served, and callers that hand buffers to applications
 // use a small slab for small buffers only, as Node's Buffer pool does.
 
-interface NodeBufferClass {
-  allocUnsafeSlow(n: number): Uint8Array;
-}
-const NodeBuffer = (globalThis as { Buffer?: NodeBufferClass }).Buffer;
-
-/**
- * `n` bytes of fresh memory whose contents are NOT zeroed where the platform
- * allows it (Node's Buffer.allocUnsafeSlow; zeroed elsewhere), as a plain
- * Uint8Array that aliases nothing. Zeroing is what a new buffer mostly
- * costs: 64 KB take about 3 µs zeroed and 0.9 µs not. Only for a buffer the
- * caller overwrites completely before anyone else can see it: stale bytes
- * of this process must never reach the wire or an application.
- */
-export function uninitializedBytes(n: number): Uint8Array {
-  if (NodeBuffer === undefined) return new Uint8Array(n);
-  const b = NodeBuffer.allocUnsafeSlow(n);
-  // A plain Uint8Array: a Buffer's slice() is a view, not a copy.
-  return new Uint8Array(b.buffer, b.byteOffset, n);
-}
-
 export class Slab {
   private buf: ArrayBuffer = new ArrayBuffer(0);
   private used = 0;
 
   /**
-   * @param size   bytes per slab
-   * @param limit  largest request served from a slab; larger ones get their
-   *               own buffer
-   * @param zeroed whether buffers start zeroed; when false, each caller
-   *               writes every byte of what it gets (see uninitializedBytes)
+   * @param size  bytes per slab
+   * @param limit largest request served from a slab; larger ones get their
+   *              own buffer
    */
   constructor(
     readonly size: number,
     readonly limit: number,
-    readonly zeroed = true,
   ) {
     if (!Number.isInteger(size) || !Number.isInteger(limit) || limit < 0 || limit > size) {
       throw new RangeError(`slab size ${size} and limit ${limit} must be integers with 0 <= limit <= size`);
     }
   }
 
-  /** A buffer of `n` bytes (zeroed if the slab is) that aliases nothing else handed out. */
+  /** A zeroed buffer of `n` bytes that aliases nothing else handed out. */
   alloc(n: number): Uint8Array {
-    if (n > this.limit) return this.zeroed ? new Uint8Array(n) : uninitializedBytes(n);
+    if (n > this.limit) return new Uint8Array(n);
     if (this.used + n > this.buf.byteLength) {
-      this.buf = this.zeroed ? new ArrayBuffer(this.size) : (uninitializedBytes(this.size).buffer as ArrayBuffer);
+      this.buf = new ArrayBuffer(this.size);
       this.used = 0;
     }
     const out = new Uint8Array(this.buf, this.used, n);
@@ -79,10 +56,3 @@ export class Slab {
  * packet is delivered or written to a device.
  */
 export const packetSlab = new Slab(1 << 16, 16_384);
-
-/**
- * The same, not zeroed, for buffers whose every byte the caller writes at
- * once: outgoing TCP packets (headers, options with their padding, payload;
- * a property test in test/wire/tcp.test.ts holds emitting to that) and copies.
- */
-export const filledSlab = new Slab(1 << 16, 16_384, false);
