@@ -2370,7 +2370,15 @@ export class TcpConnection implements Connection {
     // and cheaper than 2 ** shift, a call to pow on every segment.
     const scale = 1 << this.rcvWscale;
     const remaining = this.rcvWndNow();
-    const field = Math.max(Math.floor(this.windowToAdvertise() / scale), Math.ceil(remaining / scale));
+    // The window offered before is kept (RFC 9293 §3.8.6.2.2: the right edge
+    // does not move back), rounded up to whole units, but only as far as the
+    // buffer can hold: rounding up on every ACK would otherwise carry the
+    // edge a little further each time, past the buffer's end, and data sent
+    // into that room would be dropped (RFC 7323 Appendix F). The edge may
+    // then fall back by less than one unit, which RFC 7323 §2.4 expects of a
+    // scaled window.
+    const kept = Math.min(Math.ceil(remaining / scale), Math.floor(this.rcvBuf.free / scale));
+    const field = Math.max(Math.floor(this.windowToAdvertise() / scale), kept);
     return Math.min(field, 0xffff);
   }
 
