@@ -1753,7 +1753,13 @@ export class TcpConnection implements Connection {
     this.stats.timeouts++;
     const synPhase = this.st === 'SYN_SENT' || this.st === 'SYN_RECEIVED';
     const limit = this.st === 'SYN_RECEIVED' && this.passive ? this.cfg.synAckRetries : synPhase ? this.cfg.synRetries : this.cfg.retries2;
-    if (this.nRtx >= limit) {
+    // The peer shut its window on data already sent and keeps acknowledging:
+    // the retransmissions are window probes, and a connection whose peer
+    // answers its probes stays open (RFC 9293 §3.8.6.1). Linux counts no
+    // retry then, unless nothing came back for the longest RTO or the
+    // application has let go of the socket.
+    const probing = !synPhase && this.sndWndV === 0 && !this.userClosed && now - this.lastRcvAt < this.cfg.rtoMax;
+    if (this.nRtx >= limit && !probing) {
       if (this.st === 'SYN_RECEIVED' && this.passive) {
         // The half-open connection was never accepted: it just goes away.
         this.terminate(now, undefined);

@@ -326,3 +326,41 @@ test('RTO: go back to SND.UNA with cwnd = 1 segment, then slow start again', () 
   assert.deepEqual(net.b.receivedBytes().subarray(100), data);
   assert.equal(a.stats.timeouts, 1);
 });
+
+test('a receiver that shuts its window on data in flight is probed by the retransmissions for as long as it answers, and the transfer then completes', () => {
+  const noTs = profile('linux', { timestamps: false });
+  const { net, a, b } = established(noTs);
+  const data = pattern(30_000, 5);
+  // For two hours the peer answers every data segment with <ACK=RCV.NXT><WND=0> and keeps none
+  // of it: a window shut on what is already in flight, as a receiver that shrinks it would.
+  let shut = true;
+  net.fate = (s) => {
+    if (!shut || s.from !== 'A' || s.seg.payload.length === 0) return undefined;
+    net.inject('B', { srcPort: 80, dstPort: 40000, seq: b.sndNxt, ack: b.rcvNxt, flags: ACK, window: 0, urgent: 0, options: [], payload: new Uint8Array(0) });
+    return { drop: true };
+  };
+  assert.equal(a.send(data, net.now), 30_000);
+  net.run(net.now + 2 * 3600 * S);
+  assert.equal(a.sndWnd, 0);
+  assert.ok(a.stats.timeouts > noTs.retries2, `${a.stats.timeouts} timeouts: more than retries2 (${noTs.retries2}) without giving up`);
+  assert.equal(a.state, 'ESTABLISHED');
+  // The window opens again (the next retransmission gets through): everything arrives, in order.
+  shut = false;
+  net.run(net.now + 600 * S);
+  assert.deepEqual(Buffer.concat(net.b.received), Buffer.from(data));
+});
+
+test('a peer that shut its window and then falls silent is given up on after the retries', () => {
+  const noTs = profile('linux', { timestamps: false });
+  const { net, a, b } = established(noTs);
+  let answers = 3;
+  net.fate = (s) => {
+    if (s.from !== 'A' || s.seg.payload.length === 0) return undefined;
+    if (answers-- > 0) net.inject('B', { srcPort: 80, dstPort: 40000, seq: b.sndNxt, ack: b.rcvNxt, flags: ACK, window: 0, urgent: 0, options: [], payload: new Uint8Array(0) });
+    return { drop: true };
+  };
+  a.send(pattern(30_000, 5), net.now);
+  net.run(net.now + 2 * 3600 * S);
+  assert.equal(a.state, 'CLOSED');
+  assert.ok(net.a.eventTypes().includes('error:ETIMEDOUT'));
+});
