@@ -409,7 +409,9 @@ export class Socket extends Duplex {
   /**
    * SO_RCVBUF / SO_SNDBUF on the open connection, named as dgram.Socket
    * names them (net.Socket has none): the buffer's new size in bytes, never
-   * below what it holds. Auto-tuning (HOST_PROFILE) may grow it later.
+   * below what it holds; a receive buffer also keeps room for the window
+   * already offered, and reaches a smaller size as the application reads.
+   * Auto-tuning (HOST_PROFILE) may grow it later.
    * Throws ERR_SOCKET_BUFFER_SIZE before the connection exists.
    */
   setRecvBufferSize(size: number): void {

@@ -382,6 +382,8 @@ export class TcpConnection implements Connection {
   /** Segments whose blocks went first in recent SACK options, most recent first (RFC 2018 §4). */
   private sackRecent: number[] | undefined;
   private writeBlocked = false;
+  /** A receive buffer size asked for and not yet reached: the window offered still needs more room (0: none). */
+  private rcvBufTarget = 0;
   /** ECN (RFC 3168): ECN_* bits. */
   private ecnFlags = 0;
   /** SND.MAX at the last ECN-Echo reduction: the next waits until the ACK passes it (one per window, §6.1.2). */
@@ -960,6 +962,11 @@ export class TcpConnection implements Connection {
   private afterRead(now: number | undefined): void {
     const t = now ?? this.lastNow;
     this.lastNow = Math.max(this.lastNow, t);
+    if (this.rcvBufTarget !== 0) {
+      // A smaller receive buffer was asked for: shrink as far as the offered window allows.
+      const size = this.rcvBuf.resize(Math.max(this.rcvBufTarget, this.offeredExtent()));
+      if (size === this.rcvBufTarget) this.rcvBufTarget = 0;
+    }
     if (this.cfg.rcvBufMax !== undefined && this.cfg.rcvBufMax > this.rcvBuf.capacity) this.rcvSpaceAdjust(t);
     this.windowUpdate(t);
   }
@@ -1014,8 +1021,11 @@ export class TcpConnection implements Connection {
    * Set the receive or send buffer's size (SO_RCVBUF / SO_SNDBUF on an open
    * connection). Neither drops below the bytes it holds. The window scale
    * was fixed by the SYN (RFC 7323 §2.2), so a receive buffer beyond
-   * 65535 << shift is not all offered. A larger send buffer lets a blocked
-   * writer go on ('writable'). Returns the size now in force.
+   * 65535 << shift is not all offered. A receive buffer also keeps room
+   * for the window already offered (the peer may send into all of it): a
+   * smaller size takes effect as the application reads. A larger send
+   * buffer lets a blocked writer go on ('writable'). Returns the size now
+   * in force.
    */
   setBufferSize(which: 'rcv' | 'snd', bytes: number, now: number): number {
     this.lastNow = now;
@@ -1028,9 +1038,16 @@ export class TcpConnection implements Connection {
       }
       return size;
     }
-    const size = this.rcvBuf.resize(bytes);
+    const offered = this.offeredExtent();
+    this.rcvBufTarget = bytes < offered ? bytes : 0;
+    const size = this.rcvBuf.resize(Math.max(bytes, offered));
     this.windowUpdate(now);
     return size;
+  }
+
+  /** Bytes from the first unread one to the right edge of the window offered. */
+  private offeredExtent(): number {
+    return this.rcvBuf.readable + this.rcvWndNow();
   }
 
   shutdown(now: number): void {

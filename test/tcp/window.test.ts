@@ -62,3 +62,40 @@ test('property: a receiver that stops reading never offers a right edge beyond i
     { numRuns: 60 },
   );
 });
+
+test('a receive buffer made smaller than the window already offered still takes what the window let in; the smaller size holds once the application reads', () => {
+  const cfg = profile('linux', { rcvBuf: 65_536 });
+  const net = new Net();
+  net.delay = 1 * MS;
+  net.b.listen = { config: cfg, mss: 1460, iss: 5000, tsOffset: 0 };
+  net.b.autoRead = false;
+  const a = net.connect(cfg, { tsOffset: 0 });
+  net.runFor(10 * MS);
+  const b = net.b.conn!;
+  const offered = b.rcvWnd;
+  assert.ok(offered >= 60_000, `${offered} bytes offered`);
+  // Before any data arrives, the application asks for a 4 KB buffer.
+  assert.equal(b.setBufferSize('rcv', 4096, net.now), offered, 'the offered window keeps its room');
+  const data = pattern(30_000, 9);
+  assert.equal(a.send(data, net.now), 30_000);
+  net.runFor(3600 * S);
+  assert.equal(a.state, 'ESTABLISHED');
+  assert.equal(a.sndUna, 1001 + 30_000, 'every byte sent into the offered window was taken');
+  assert.equal(a.stats.timeouts, 0);
+  assert.equal(b.readableLength, 30_000);
+  // The application reads: the buffer comes down to what it asked for, and the window with it.
+  const got = [b.read(undefined, net.now)!];
+  assert.deepEqual(Buffer.from(got[0]!), Buffer.from(data));
+  assert.equal(b.rcvBufSize, Math.max(4096, b.rcvWnd));
+  const more = pattern(50_000, 11);
+  a.send(more, net.now);
+  net.b.onEvent = (ev) => {
+    if (ev.type === 'readable') for (let d = b.read(undefined, net.now); d; d = b.read(undefined, net.now)) got.push(d);
+  };
+  net.runFor(600 * S);
+  assert.deepEqual(Buffer.concat(got.slice(1)), Buffer.from(more));
+  assert.equal(b.rcvBufSize, 4096);
+  const scale = 2 ** b.negotiated!.rcvWscale;
+  const last = net.sent('B').at(-1)!;
+  assert.ok(last.seg.window * scale <= 4096, `the last window offered is ${last.seg.window * scale} bytes`);
+});
