@@ -13,9 +13,23 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { Net, MS, S, pattern } from './harness.js';
-import { profile } from '../../src/tcp/config.js';
+import { profile, type TcpConfig } from '../../src/tcp/config.js';
+import type { TcpConnection } from '../../src/tcp/connection.js';
 import { seqAdd, seqLe } from '../../src/tcp/seq.js';
 import { SYN } from '../../src/wire/tcp-types.js';
+
+/** A connected to B over 1 ms each way; B's application reads nothing until told to. */
+function connectedToNonReader(cfg: TcpConfig): { net: Net; a: TcpConnection; b: TcpConnection } {
+  const net = new Net();
+  net.delay = 1 * MS;
+  net.b.listen = { config: cfg, mss: 1460, iss: 5000, tsOffset: 0 };
+  net.b.autoRead = false;
+  const a = net.connect(cfg, { tsOffset: 0 });
+  net.runFor(10 * MS);
+  const b = net.b.conn!;
+  assert.equal(b.state, 'ESTABLISHED');
+  return { net, a, b };
+}
 
 test('property: a receiver that stops reading never offers a right edge beyond its buffer, and takes every byte it offered room for', () => {
   fc.assert(
@@ -25,14 +39,7 @@ test('property: a receiver that stops reading never offers a right edge beyond i
       (writes, rcvBuf) => {
         // A shift of 7 or more (room to auto-tune to 16 MB), Nagle off: each write is a segment of its own.
         const cfg = profile('linux', { rcvBuf, rcvBufMax: 16 << 20, nagle: false });
-        const net = new Net();
-        net.delay = 1 * MS;
-        net.b.listen = { config: cfg, mss: 1460, iss: 5000, tsOffset: 0 };
-        net.b.autoRead = false;
-        const a = net.connect(cfg, { tsOffset: 0 });
-        net.runFor(10 * MS);
-        const b = net.b.conn!;
-        assert.equal(b.state, 'ESTABLISHED');
+        const { net, a, b } = connectedToNonReader(cfg);
         assert.ok(b.negotiated!.rcvWscale >= 7);
         let total = 0;
         for (const w of writes) {
@@ -65,13 +72,7 @@ test('property: a receiver that stops reading never offers a right edge beyond i
 
 test('a receive buffer made smaller than the window already offered still takes what the window let in; the smaller size holds once the application reads', () => {
   const cfg = profile('linux', { rcvBuf: 65_536 });
-  const net = new Net();
-  net.delay = 1 * MS;
-  net.b.listen = { config: cfg, mss: 1460, iss: 5000, tsOffset: 0 };
-  net.b.autoRead = false;
-  const a = net.connect(cfg, { tsOffset: 0 });
-  net.runFor(10 * MS);
-  const b = net.b.conn!;
+  const { net, a, b } = connectedToNonReader(cfg);
   const offered = b.rcvWnd;
   assert.ok(offered >= 60_000, `${offered} bytes offered`);
   // Before any data arrives, the application asks for a 4 KB buffer.
