@@ -92,7 +92,6 @@ export interface TcpStats {
   keepaliveProbes: number;
 }
 
-/** What the two SYNs negotiated. */
 /**
  * Undoing a reduction that proves spurious (RFC 3708, RFC 4015): the
  * algorithm's way back, the retransmissions of the episode not yet reported
@@ -108,6 +107,7 @@ interface UndoPoint {
   tsval: number | undefined;
 }
 
+/** What the two SYNs negotiated. */
 export interface NegotiatedOptions {
   /** Payload bytes per full segment we send (MSS less the options every segment carries). */
   mss: number;
@@ -2410,7 +2410,6 @@ export class TcpConnection implements Connection {
     return d > 0 ? d : 0;
   }
 
-  /** RFC 2018 §4: the block holding the latest out-of-order segment first. */
   /**
    * RFC 2018 §4: the first block holds the segment that triggered the ACK;
    * the others repeat the most recently reported first blocks, most recent
