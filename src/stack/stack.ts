@@ -1434,13 +1434,12 @@ export class Stack implements TcpHost, UdpHost {
     // RFC 792: the quote holds at least the first 8 bytes of the datagram: ports and the sequence number.
     if (proto === IPPROTO_TCP && upper.length >= 8 && signal !== undefined) {
       const ep = this.conns.get(qsrc, get16(upper, 0), qdst, get16(upper, 2));
-      if (ep === undefined) return this.drop('icmpUnmatched', packet);
+      // Nothing is in flight in TIME-WAIT (and a record stays a record).
+      if (ep === undefined || ep.state === 'TIME_WAIT') return this.drop('icmpUnmatched', packet);
       // RFC 5927 §4.1: act only on errors about data in flight (SND.UNA ≤ SEG.SEQ < SND.NXT),
       // which an off-path attacker has to guess. SND.NXT here is the highest ever sent, not the
       // value rewound for a retransmission: a segment sent before the rewind is still in flight.
       const seq = get32(upper, 4);
-      // Nothing is in flight in TIME-WAIT (and the record stays a record).
-      if (ep.state === 'TIME_WAIT') return this.drop('icmpUnmatched', packet);
       if (!seqLe(ep.conn.sndUna, seq) || !seqLt(seq, ep.conn.highData)) return this.drop('icmpUnmatched', packet);
       if (signal.kind === 'mtu') this.learnPmtu(qdst, signal.mtu);
       this.stats.icmpErrorsDelivered++;

@@ -90,7 +90,7 @@ export class TcpEndpoint implements HeapEntry {
    */
   compact(): void {
     const c = this.whole;
-    if (c === null || c.state !== 'TIME_WAIT') return;
+    if (c === null) return;
     const r = c.toTimeWait();
     if (r === undefined) return;
     this.tw = r;

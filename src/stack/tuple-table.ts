@@ -135,8 +135,9 @@ export class TupleTable<T extends TupleKeyed> {
     let slot: number;
     if (t.localAddr.length === 4 && t.remoteAddr.length === 4) {
       const i = this.find(word(t.localAddr), word(t.remoteAddr), (t.localPort << 16) | t.remotePort);
-      if (i < 0 || this.slots[this.buckets[i]! - 1] !== item) return false;
+      if (i < 0) return false;
       slot = this.buckets[i]! - 1;
+      if (this.slots[slot] !== item) return false;
       this.removeBucket(i);
       this.count4--;
     } else {
