@@ -120,6 +120,12 @@ test(
         const capture = await startCapture(ns, file);
         const r4 = await ping(ns, 4, SYNACK_V4, 2);
         const r6 = await ping(ns, 6, SYNACK_V6, 2);
+        // ping may exit before tcpdump has read the last reply from its ring,
+        // and an interrupt then loses it: wait (at most 5 s) until the file
+        // holds all four replies.
+        for (let t = 0; t < 50 && (spawnSync('tcpdump', ['-r', file, '-nn'], { encoding: 'utf8' }).stdout.match(/echo reply/g) ?? []).length < 4; t++) {
+          await new Promise((res) => setTimeout(res, 100));
+        }
         const tcpdumpSaid = await capture.stop();
         assert.equal(r4.code, 0, r4.stdout);
         assert.equal(r6.code, 0, r6.stdout);
