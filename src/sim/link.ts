@@ -300,6 +300,11 @@ export class Link {
     return this;
   }
 
+  /** Whether any fault is scripted (sizes only: no lookup per packet on a link without a script). */
+  private get hasScript(): boolean {
+    return this.scriptDrops.size + this.scriptDropWhere.length + this.scriptDelays.size + this.scriptDups.size + this.scriptCorrupts.size > 0;
+  }
+
   /** Forget every scripted fault. */
   clearScript(): void {
     this.scriptDrops.clear();
@@ -368,18 +373,20 @@ export class Link {
     }
 
     // 4. Scripted faults, then random ones.
-    if (this.scriptDrops.has(index) || this.matchDropWhere(packet, index)) {
+    // Scripted faults are looked up only on a link that has some.
+    const script = this.hasScript;
+    if (script && (this.scriptDrops.has(index) || this.matchDropWhere(packet, index))) {
       return this.dropped(now, index, packet, 'scripted');
     }
     if (uLoss < o.loss) return this.dropped(now, index, packet, 'loss');
 
-    const duplicate = this.scriptDups.has(index) || uDup < o.duplicate;
+    const duplicate = (script && this.scriptDups.has(index)) || uDup < o.duplicate;
     let corruptedBit: number | undefined;
-    if ((this.scriptCorrupts.has(index) || uCorrupt < o.corrupt) && packet.length > 0) {
+    if (((script && this.scriptCorrupts.has(index)) || uCorrupt < o.corrupt) && packet.length > 0) {
       corruptedBit = Math.floor(uBit * packet.length * 8);
     }
     let extra = 0;
-    const scripted = this.scriptDelays.get(index);
+    const scripted = script ? this.scriptDelays.get(index) : undefined;
     if (scripted !== undefined) {
       extra += scripted;
       this.stats.delayed++;
