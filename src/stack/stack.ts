@@ -31,11 +31,12 @@ import {
   parseIcmpv6,
   type Icmpv6Message,
 } from '../wire/icmpv6.js';
-import { onesComplementSum } from '../wire/checksum.js';
+import { onesComplementSum, pieceSums, pseudoHeaderSum } from '../wire/checksum.js';
 import { emitIpv4, parseIpv4, type Ipv4Fields } from '../wire/ipv4.js';
 import { emitIpv6, IPV6_NO_NEXT_HEADER, parseIpv6 } from '../wire/ipv6.js';
-import { ACK, RST, SYN, type Segment } from '../wire/tcp-types.js';
+import { ACK, PSH, RST, SYN, type Segment } from '../wire/tcp-types.js';
 import { emitTcp, emptyTcpHeaderView, IPPROTO_TCP, parseTcp, parseTcpInto, tcpHeaderLength, verifyTcpChecksum, type TcpHeaderView, type TimestampOption } from '../wire/tcp.js';
+import { writeTrainPiece, type TrainHeader } from '../wire/tcp-train.js';
 import { emitUdp, IPPROTO_UDP, parseUdp } from '../wire/udp.js';
 import { packetSlab } from '../wire/slab.js';
 import { TupleTable } from './tuple-table.js';
@@ -1114,10 +1115,91 @@ export class Stack implements TcpHost, UdpHost {
     this.armTimer();
   };
 
-  /** Emit one TCP segment from `local` to `remote`. */
+  /**
+   * Emit a segment from `local` to `remote`, or cut a train of them
+   * (Segment.gsoSize) into its segments, as a NIC does with a TSO
+   * super-segment: the same header on each, the sequence number advancing
+   * by the payload before it, PSH on the last one only.
+   */
   private sendSegment(seg: Segment, local: Uint8Array, remote: Uint8Array): void {
+    const size = seg.gsoSize ?? 0;
+    if (size === 0 || seg.payload.length <= size) {
+      this.sendOne(seg, local, remote);
+      return;
+    }
+    const train = seg.payload;
+    const flags = seg.flags;
+    if (this.cutting) {
+      // A device that delivered at once led back here while a train is
+      // being cut: this one goes piece by piece.
+      for (let off = 0; off < train.length; off += size) this.sendPiece(seg, local, remote, off, size, flags);
+      return;
+    }
+    this.cutting = true;
+    try {
+      // The first piece the ordinary way (its headers are kept in
+      // trainHeader), the others from its headers.
+      seg.payload = train.subarray(0, size);
+      seg.flags = flags & ~PSH;
+      const path = this.sendOne(seg, local, remote, true);
+      seg.payload = train;
+      seg.flags = flags;
+      if (path === undefined) {
+        // No route: each piece is a drop of its own.
+        for (let off = size; off < train.length; off += size) this.sendPiece(seg, local, remote, off, size, flags);
+        return;
+      }
+      const h = this.trainHeader;
+      const headers = h.bytes.length;
+      const v6 = h.ipLength === IPV6_HEADER;
+      const sums = this.trainSums;
+      if (!h.partial) pieceSums(train, size, train.length, size, sums);
+      for (let off = size, k = 0; off < train.length; off += size, k++) {
+        const end = Math.min(off + size, train.length);
+        const packet = packetSlab.alloc(headers + end - off);
+        const id = v6 ? 0 : this.nextIpId();
+        writeTrainPiece(h, packet, (seg.seq + off) >>> 0, end === train.length && (flags & PSH) !== 0, id, train.subarray(off, end), h.partial ? 0 : sums[k]!);
+        this.stats.tcpOut++;
+        this.stats.tcpOutCut++;
+        this.transmit(path, packet, h.partial);
+      }
+    } finally {
+      this.cutting = false;
+    }
+  }
+
+  /** Piece [off, off + size) of a train, emitted alone. */
+  private sendPiece(seg: Segment, local: Uint8Array, remote: Uint8Array, off: number, size: number, flags: number): void {
+    const train = seg.payload;
+    const seq = seg.seq;
+    const end = Math.min(off + size, train.length);
+    seg.seq = (seq + off) >>> 0;
+    seg.payload = train.subarray(off, end);
+    seg.flags = end === train.length ? flags : flags & ~PSH;
+    this.sendOne(seg, local, remote);
+    seg.seq = seq;
+    seg.payload = train;
+    seg.flags = flags;
+  }
+
+  /** The header record of the train being cut (sendSegment), room for its headers, its pieces' sums. */
+  private readonly trainHeader: TrainHeader = { bytes: EMPTY, ipLength: 0, tcpLength: 0, pseudoSum: 0, partial: false };
+  private readonly trainHeaderBytes = new Uint8Array(IPV6_HEADER + 60);
+  private readonly trainSums: number[] = [];
+  /** A train is being cut. */
+  private cutting = false;
+
+  /**
+   * Emit one TCP segment from `local` to `remote`; returns the path it took
+   * (undefined: no route). `first`: the first piece of a train, whose
+   * headers go to trainHeader before the packet goes to the device.
+   */
+  private sendOne(seg: Segment, local: Uint8Array, remote: Uint8Array, first = false): Path | undefined {
     const path = this.pathTo(remote);
-    if (path === undefined) return this.drop('noRoute');
+    if (path === undefined) {
+      this.drop('noRoute');
+      return undefined;
+    }
     const v6 = remote.length === 16;
     const hlen = v6 ? IPV6_HEADER : IPV4_HEADER;
     const tcpLen = tcpHeaderLength(seg.options) + seg.payload.length;
@@ -1140,7 +1222,17 @@ export class Stack implements TcpHost, UdpHost {
     }
     this.stats.tcpOut++;
     if ((seg.flags & RST) !== 0) this.stats.tcpResetsOut++;
+    if (first) {
+      const h = this.trainHeader;
+      h.ipLength = hlen;
+      h.tcpLength = packet.length - hlen - seg.payload.length;
+      h.bytes = this.trainHeaderBytes.subarray(0, hlen + h.tcpLength);
+      h.bytes.set(packet.subarray(0, hlen + h.tcpLength));
+      h.pseudoSum = pseudoHeaderSum(local, remote, IPPROTO_TCP, 0);
+      h.partial = partial;
+    }
     this.transmit(path, packet, partial);
+    return path;
   }
 
   private nextIpId(): number {

@@ -60,6 +60,11 @@ export interface StackStats {
   /** TCP segments received (checksum-verified) and sent. */
   tcpIn: number;
   tcpOut: number;
+  /**
+   * Of tcpOut, the segments cut from a connection's trains after the first
+   * of each (segmentation offload: they reuse its headers).
+   */
+  tcpOutCut: number;
   /** TCP segments sent again, summed over every connection (up to date after each event the stack handles). */
   tcpRetransmits: number;
   /** RST segments sent (by connections and for segments that matched none) and received. */
@@ -101,6 +106,7 @@ export function newStats(): StackStats {
     ipOut: 0,
     tcpIn: 0,
     tcpOut: 0,
+    tcpOutCut: 0,
     tcpRetransmits: 0,
     tcpResetsOut: 0,
     tcpResetsIn: 0,

@@ -8,6 +8,12 @@ import type { ConnEvent, FourTuple, TcpState } from '../tcp/types.js';
 import { formatAddress, mapV4 } from './addr.js';
 import type { HeapEntry } from './timer-heap.js';
 
+/**
+ * Most segments a connection hands the stack as one train to cut (its own
+ * limit, 64 KiB of payload, is usually the tighter one).
+ */
+const SEGMENTATION_OFFLOAD = 64;
+
 /** What the stack offers an endpoint: time, and the drain-and-rearm step. */
 export interface TcpHost {
   now(): number;
@@ -69,6 +75,8 @@ export class TcpEndpoint implements HeapEntry {
     readonly mapped: boolean,
   ) {
     this.whole = conn;
+    // The stack cuts trains of segments itself (Stack.sendSegment).
+    conn.segmentationOffload = SEGMENTATION_OFFLOAD;
   }
 
   /**

@@ -188,6 +188,7 @@ class PooledSegment implements Segment {
   options: TcpOption[] = NO_OPTIONS;
   payload: Uint8Array = EMPTY;
   ecn = 0;
+  gsoSize = 0;
   /** The next segment in its connection's transmit queue (an intrusive list: queueing allocates nothing). */
   next: PooledSegment | null = null;
   readonly tsOption = { kind: 'timestamp' as const, val: 0, ecr: 0 };
@@ -197,6 +198,8 @@ class PooledSegment implements Segment {
   synOptions: SynOptionScratch | undefined = undefined;
 }
 
+/** Most payload bytes in one train (Linux's GSO limit, 64 KiB). */
+const GSO_MAX_BYTES = 65536;
 const NOP_OPTION: TcpOption = { kind: 'nop' };
 /** The options of a segment without any (never written). */
 const NO_OPTIONS: TcpOption[] = [];
@@ -216,6 +219,7 @@ export function recycleSegment(seg: Segment): void {
   if (seg instanceof PooledSegment && segmentPool.length < SEGMENT_POOL_MAX) {
     seg.payload = EMPTY;
     seg.options = NO_OPTIONS;
+    seg.gsoSize = 0;
     segmentPool.push(seg);
   }
 }
@@ -500,6 +504,12 @@ export class TcpConnection implements Connection {
    */
   private quickAcks = 0;
   private pingpong = false;
+  /**
+   * Most full-sized segments handed out as one train (Segment.gsoSize) for
+   * the driver to cut: 1, the default, hands out every segment alone. A
+   * driver that cuts trains sets it (the stack does, see TcpEndpoint).
+   */
+  segmentationOffload = 1;
   /** When in-order data last arrived (-Infinity: never). */
   private lastDataAt = -Infinity;
 
@@ -1947,11 +1957,26 @@ export class TcpConnection implements Connection {
         }
       }
       const seq = this.sndNxtV;
+      const retx = seqLt(seq, this.sndMax);
+      // Segmentation offload: a run of full-sized segments of new data,
+      // each with the same header but for its sequence number, goes to
+      // the driver as one train to cut (their options are the same: one
+      // timestamp for one instant, no SACK blocks). Only where each would
+      // be sent alone in just this way, so the packets on the wire are the
+      // same ones.
+      let count = 1;
+      if (this.segmentationOffload > 1 && len === this.sndMss && !force && !fin && !sackCut && !retx && !this.inRecovery && this.trainable()) {
+        const room = Math.min(unsent, wndLeft, cwndLeft);
+        count = Math.min(Math.floor(room / len), this.segmentationOffload, Math.floor(GSO_MAX_BYTES / len));
+        // The segment that ends the data may carry the FIN: it goes alone.
+        if (finPending && count * len === unsent) count--;
+        if (count < 1) count = 1;
+        len *= count;
+      }
       const payload = len > 0 ? this.sndBuf.peek(seqSub(seq, this.bufSeq), len) : EMPTY;
       const last = seqAdd(seq, len) === dataEnd;
-      const retx = seqLt(seq, this.sndMax);
       if (retx) this.stats.retransmits++;
-      this.emit(seq, ACK | (len > 0 && last ? PSH : 0) | (fin ? FIN : 0), payload, now);
+      this.emit(seq, ACK | (len > 0 && last ? PSH : 0) | (fin ? FIN : 0), payload, now, count);
       this.stats.bytesOut += len;
       this.sndNxtV = seqAdd(seq, len + (fin ? 1 : 0));
       if (seqGt(this.sndNxtV, this.sndMax)) this.sndMax = this.sndNxtV;
@@ -2284,8 +2309,23 @@ export class TcpConnection implements Connection {
     return true;
   }
 
-  /** Build one segment and queue it. */
-  private emit(seq: number, flags: number, payload: Uint8Array, now: number): void {
+  /**
+   * Whether the next segments could go as one train: their options would be
+   * the timestamp alone (no SACK or D-SACK blocks, which change from one
+   * segment to the next) and none of them is the first after an ECN
+   * window reduction (only that one says CWR).
+   */
+  private trainable(): boolean {
+    if (this.sackOk && (this.rcvBuf.hasOutOfOrder || this.dsack !== undefined)) return false;
+    return (this.ecnFlags & ECN_CWR) === 0 || (this.ecnFlags & ECN_OK) === 0;
+  }
+
+  /**
+   * Build one segment and queue it; `count` > 1: a train of that many
+   * full-sized segments (see sendData), with the per-segment bookkeeping
+   * done for each as if it had been sent alone.
+   */
+  private emit(seq: number, flags: number, payload: Uint8Array, now: number, count = 1): void {
     let window = 0;
     let options: Segment['options'] = NO_OPTIONS;
     let out: PooledSegment | undefined;
@@ -2327,12 +2367,14 @@ export class TcpConnection implements Connection {
     }
     if (this.rackWanted && (flags & (SYN | RST)) === 0 && (payload.length > 0 || (flags & FIN) !== 0)) {
       const len = payload.length + ((flags & FIN) !== 0 ? 1 : 0);
-      (this.rack ??= new Rack()).onTransmit(seq, seqAdd(seq, len), now);
+      const rack = (this.rack ??= new Rack());
+      if (count === 1) rack.onTransmit(seq, seqAdd(seq, len), now);
+      else for (let i = 0, size = len / count; i < count; i++) rack.onTransmit(seqAdd(seq, i * size), seqAdd(seq, (i + 1) * size), now);
       if (this.inRecovery) this.prrOut += len;
     }
     const ack = (flags & ACK) !== 0 ? this.rcvNxtV : 0;
     if ((flags & (SYN | RST)) === 0) {
-      if (this.quickAcks > 0 && (flags & ACK) !== 0) this.quickAcks--;
+      if (this.quickAcks > 0 && (flags & ACK) !== 0) this.quickAcks = Math.max(0, this.quickAcks - count);
       // Data sent within the delayed-ACK time of data received: interactive.
       if (payload.length > 0 && now - this.lastDataAt < this.cfg.delayedAck) this.pingpong = true;
     }
@@ -2357,8 +2399,9 @@ export class TcpConnection implements Connection {
         }
       }
     }
-    this.stats.segmentsOut++;
+    this.stats.segmentsOut += count;
     out ??= takeSegment();
+    out.gsoSize = count > 1 ? payload.length / count : 0;
     out.srcPort = this.tuple.localPort;
     out.dstPort = this.tuple.remotePort;
     out.seq = seq >>> 0;

@@ -110,3 +110,40 @@ export const simdSum: ((data: Uint8Array, start: number, n: number) => number) |
         while (total > 0xffff) total = (total & 0xffff) + Math.floor(total / 0x10000);
         return total;
       };
+
+/**
+ * The sums of a train's pieces: data[start, end) cut into pieces of `size`
+ * bytes (the last may be shorter), each piece's one's-complement sum folded
+ * to 16 bits in big-endian word order (its words counted from the piece's
+ * first byte) written to out[0], out[1], ... The train is copied into the
+ * module's memory in as few copies as its size allows, one per CHUNK bytes
+ * of whole pieces, where summing each piece alone costs a copy per piece.
+ * Undefined where the kernel could not be made; `size` must be at most
+ * CHUNK.
+ */
+export const simdPieceSums: ((data: Uint8Array, start: number, end: number, size: number, out: number[]) => void) | undefined =
+  kernel === undefined
+    ? undefined
+    : (data, start, end, size, out) => {
+        if (size > CHUNK || size < 1) throw new RangeError(`piece size ${size} outside 1..${CHUNK}`);
+        const { mem, sum } = kernel;
+        const group = Math.floor(CHUNK / size) * size;
+        let k = 0;
+        for (let g = start; g < end; g += group) {
+          const gEnd = Math.min(end, g + group);
+          mem.set(data.subarray(g, gEnd));
+          for (let p = 0; p < gEnd - g; p += size) {
+            const n = Math.min(size, gEnd - g - p);
+            const n16 = n & ~15;
+            let le = n16 > 0 ? sum(p, n16) >>> 0 : 0;
+            while (le > 0xffff) le = (le & 0xffff) + Math.floor(le / 0x10000);
+            // The words the kernel left (fewer than 16 bytes), big-endian.
+            let be = ((le & 0xff) << 8) | (le >>> 8);
+            let i = p + n16;
+            for (; i + 1 < p + n; i += 2) be += (mem[i]! << 8) | mem[i + 1]!;
+            if (i < p + n) be += mem[i]! << 8;
+            while (be > 0xffff) be = (be & 0xffff) + (be >>> 16);
+            out[k++] = be;
+          }
+        }
+      };

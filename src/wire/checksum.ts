@@ -1,6 +1,6 @@
 // The Internet checksum (RFC 1071) and its incremental update (RFC 1624).
 
-import { simdSum } from './checksum-simd.js';
+import { simdPieceSums, simdSum } from './checksum-simd.js';
 
 /**
  * One's-complement sum of the 16-bit big-endian words of data[start, end),
@@ -125,3 +125,18 @@ export function incrementalUpdate(oldChecksum: number, oldWord: number, newWord:
   const sum = (~oldChecksum & 0xffff) + (~oldWord & 0xffff) + (newWord & 0xffff);
   return ~fold(sum) & 0xffff;
 }
+
+/**
+ * The folded one's-complement sums (onesComplementSum) of the pieces of
+ * data[start, end) cut every `size` bytes, the last piece possibly shorter:
+ * out[k] for the k-th piece. One pass over a whole train of segments, as
+ * segmentation offload sums the segments it cuts.
+ */
+export function pieceSums(data: Uint8Array, start: number, end: number, size: number, out: number[]): void {
+  if (simdPieceSums !== undefined && size >= SIMD_FROM && size <= PIECE_SUMS_MAX) return simdPieceSums(data, start, end, size, out);
+  let k = 0;
+  for (let p = start; p < end; p += size) out[k++] = onesComplementSum(data, p, Math.min(p + size, end));
+}
+
+/** Largest piece the SIMD kernel sums in one go (its CHUNK). */
+const PIECE_SUMS_MAX = 1 << 16;

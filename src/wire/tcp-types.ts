@@ -59,4 +59,12 @@ export interface Segment {
    * received segment arrived with. Absent: 0.
    */
   ecn?: number;
+  /**
+   * Segmentation offload (on segments a connection hands its driver): when
+   * above 0, `payload` is a train of segments of this many bytes each, to be
+   * sent as separate segments with this header, the sequence number
+   * advancing, and PSH (if set) on the last one only. 0 or absent: one
+   * segment. Never set on received segments, nor read by emitTcp.
+   */
+  gsoSize?: number;
 }

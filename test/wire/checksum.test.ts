@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { SIMD_FROM, fold, incrementalUpdate, internetChecksum, onesComplementSum, pseudoHeaderSum, wordSum } from '../../src/wire/checksum.js';
+import { SIMD_FROM, fold, incrementalUpdate, internetChecksum, onesComplementSum, pieceSums, pseudoHeaderSum, wordSum } from '../../src/wire/checksum.js';
 import { simdSum } from '../../src/wire/checksum-simd.js';
 import { bytes, hex, pseudoV4, pseudoV6, refChecksum, refSum } from './ref.js';
 
@@ -123,4 +123,26 @@ test('property: the incremental update equals recomputing (RFC 1624)', () => {
     { numRuns: 2000 },
   );
   assert.equal(fold(0x1ffff), 1);
+});
+
+test('property: pieceSums gives each piece the sum the reference gives it alone', () => {
+  fc.assert(
+    fc.property(
+      fc.uint8Array({ minLength: 0, maxLength: 140_000, size: 'max' }),
+      fc.nat(),
+      fc.nat(),
+      fc.oneof(fc.constantFrom(1, 2, 15, 16, 17, SIMD_FROM - 1, SIMD_FROM, 1448, 1449, 9000, 1 << 16), fc.integer({ min: 1, max: 70_000 })),
+      (data, a, b, size) => {
+        const start = data.length === 0 ? 0 : a % (data.length + 1);
+        const end = start + (data.length === 0 ? 0 : b % (data.length - start + 1));
+        const out: number[] = [];
+        pieceSums(data, start, end, size, out);
+        const expected: number[] = [];
+        for (let p = start; p < end; p += size) expected.push(refSum(data.subarray(p, Math.min(p + size, end))));
+        // Folded sums compared as one's-complement values (0 and 0xffff are one).
+        assert.deepEqual(out.slice(0, expected.length).map((x) => x % 0xffff), expected.map((x) => x % 0xffff));
+      },
+    ),
+    { numRuns: 100 },
+  );
 });

@@ -1,0 +1,151 @@
+// Segmentation offload inside the stack: a connection hands runs of
+// full-sized segments to the stack as one train (Segment.gsoSize), and the
+// stack cuts it, the first segment built as usual and the rest from its
+// headers. The packets must be the very ones the connection would have
+// sent one by one: each transfer below runs twice, with trains and with
+// every connection limited to single segments, and the two runs must put
+// the same bytes on the links at the same instants, under loss,
+// reordering, duplication, corruption, ECN marking, small MTUs and both IP
+// versions, with checksums computed or left to the device.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { makePair, B4, B6 } from './helpers.js';
+import { HOST_PROFILE, LINUX_PROFILE, type TcpConfig } from '../../src/tcp/config.js';
+import { parseAddress } from '../../src/stack/addr.js';
+import type { LinkOptions } from '../../src/sim/link.js';
+import type { TcpEndpoint } from '../../src/stack/tcp-endpoint.js';
+import { pattern } from '../tcp/harness.js';
+
+interface Case {
+  name: string;
+  link: LinkOptions;
+  mtu?: number;
+  v6?: boolean;
+  tcp?: Partial<TcpConfig>;
+  /** Bytes from A to B (and back, with `both`), then each side shuts down. */
+  bytes: number;
+  /** Data both ways at once. */
+  both?: boolean;
+  /**
+   * Request and response instead: A sends `bytes`, B answers with as many
+   * once all have arrived, this many times; then both shut down. A message
+   * of whole segments ends a train with PSH and no FIN waiting.
+   */
+  rounds?: number;
+  /** B answers this many µs after a request has arrived (default at once). */
+  think?: number;
+}
+
+// Full-sized segments carry 1448 bytes with timestamps over IPv4 at MTU
+// 1500, 1428 over IPv6: transfers of whole segments end a train exactly
+// where the data ends, with the FIN waiting.
+const cases: Case[] = [
+  { name: 'a clean link, batched, whole segments', link: { batch: true }, bytes: 1448 * 1400 },
+  { name: 'a clean link, IPv6, whole segments', link: { batch: true }, v6: true, bytes: 1428 * 1400 },
+  { name: 'a clean link, a partial last segment', link: { batch: true }, bytes: 1_000_001 },
+  { name: 'requests and responses of whole segments', link: { delay: 1000 }, bytes: 1448 * 12, rounds: 40 },
+  { name: 'requests and responses after 100 ms of thought', link: { delay: 1000 }, bytes: 1448 * 20, rounds: 20, think: 100_000 },
+  { name: 'requests and responses, batched, with loss', link: { batch: true, delay: 200, loss: 0.02 }, bytes: 1448 * 30 + 17, rounds: 30 },
+  { name: '1% loss, 10 ms RTT, 100 Mbit/s', link: { loss: 0.01, delay: 5000, bandwidth: 100e6, queueLimit: 100 }, bytes: 1_000_000 },
+  { name: 'loss, reordering and duplicates both ways', link: { loss: 0.03, reorder: 0.05, duplicate: 0.02, delay: 2000 }, bytes: 1448 * 1000, both: true },
+  { name: 'corruption, MTU 576', link: { corrupt: 0.02, delay: 300 }, mtu: 576, bytes: 300_000 },
+  { name: 'ECN marks at a queue, IPv6', link: { delay: 1000, bandwidth: 50e6, ecnThreshold: 5, queueLimit: 50 }, v6: true, tcp: { ...HOST_PROFILE, ecn: 'on' }, bytes: 1_000_000 },
+  { name: 'no SACK, no timestamps, MTU 9000', link: { delay: 100, bandwidth: 1e9, loss: 0.005 }, mtu: 9000, tcp: { ...LINUX_PROFILE, sack: false, timestamps: false }, bytes: 2_000_000 },
+  { name: 'auto-tuned buffers both ways', link: { batch: true, delay: 500 }, tcp: HOST_PROFILE, bytes: 1_000_000, both: true },
+];
+
+interface Run {
+  /** Hash of every packet sent on either link, with its time and direction. */
+  wire: string;
+  packets: number;
+  cut: number;
+  receivedA: Uint8Array;
+  receivedB: Uint8Array;
+}
+
+function run(c: Case, trains: boolean): Run {
+  const p = makePair({ seed: 5, mtu: c.mtu ?? 1500, ab: c.link, ba: c.link, ...(c.tcp !== undefined ? { stack: { tcp: { ...LINUX_PROFILE, ...c.tcp } } } : {}) });
+  const wire = createHash('sha256');
+  let packets = 0;
+  for (const [dir, link] of [['ab', p.link.ab], ['ba', p.link.ba]] as const) {
+    link.watch((e) => {
+      if (e.kind !== 'send') return;
+      packets++;
+      wire.update(`${dir} ${e.time} ${e.packet.length}\n`);
+      wire.update(e.packet);
+    });
+  }
+  const single = (ep: TcpEndpoint): void => {
+    if (!trains) ep.conn.segmentationOffload = 1;
+  };
+  const rounds = c.rounds ?? 1;
+  const toB = pattern(c.bytes * rounds, 1);
+  const toA = c.both === true || c.rounds !== undefined ? pattern(c.bytes * rounds, 2) : new Uint8Array(0);
+  const gotA: Uint8Array[] = [];
+  const gotB: Uint8Array[] = [];
+  let gotBytesA = 0;
+  let gotBytesB = 0;
+  // What each side may send so far: all of it, or, in rounds, one message
+  // more than it has answered.
+  const allowedA = (): number => (c.rounds === undefined ? toB.length : Math.min(toB.length, (Math.floor(gotBytesA / c.bytes) + 1) * c.bytes));
+  const allowedB = (): number => (c.rounds === undefined ? toA.length : Math.min(toA.length, Math.floor(gotBytesB / c.bytes) * c.bytes));
+  // Each side sends what it may, shuts its sending side (FIN) once all is
+  // sent, and goes on reading.
+  const pump = (ep: TcpEndpoint, data: Uint8Array, allowed: number, sent: { n: number; done: boolean }): void => {
+    while (sent.n < allowed) {
+      const n = ep.send(data.subarray(sent.n, allowed));
+      if (n === 0) break;
+      sent.n += n;
+    }
+    if (sent.n === data.length && !sent.done) {
+      sent.done = true;
+      ep.shutdown();
+    }
+  };
+  const l = p.b.tcpListen({ port: 9 });
+  const sentB = { n: 0, done: false };
+  l.onConnection = (ep) => {
+    single(ep);
+    ep.handler = (ev) => {
+      if (ev.type === 'readable') {
+        for (let d = ep.read(); d !== null; d = ep.read()) {
+          gotB.push(d.slice());
+          gotBytesB += d.length;
+        }
+      }
+      if (ev.type === 'writable' || (ev.type === 'readable' && c.think === undefined)) pump(ep, toA, allowedB(), sentB);
+      else if (ev.type === 'readable') p.clock.setTimer(p.clock.now() + c.think!, () => pump(ep, toA, allowedB(), sentB));
+    };
+    pump(ep, toA, allowedB(), sentB);
+  };
+  const a = p.a.tcpConnect({ remoteAddr: parseAddress(c.v6 === true ? B6 : B4)!, remotePort: 9 });
+  single(a);
+  const sentA = { n: 0, done: false };
+  a.handler = (ev) => {
+    if (ev.type === 'readable') {
+      for (let d = a.read(); d !== null; d = a.read()) {
+        gotA.push(d.slice());
+        gotBytesA += d.length;
+      }
+    }
+    if (ev.type === 'established' || ev.type === 'writable' || ev.type === 'readable') pump(a, toB, allowedA(), sentA);
+  };
+  p.clock.runUntil(600e6);
+  return { wire: wire.digest('hex'), packets, cut: p.a.stats.tcpOutCut + p.b.stats.tcpOutCut, receivedA: new Uint8Array(Buffer.concat(gotA)), receivedB: new Uint8Array(Buffer.concat(gotB)) };
+}
+
+for (const c of cases) {
+  test(`trains cut by the stack put the same packets on the wire as single segments: ${c.name}`, () => {
+    const withTrains = run(c, true);
+    const without = run(c, false);
+    const total = c.bytes * (c.rounds ?? 1);
+    assert.deepEqual(withTrains.receivedB, pattern(total, 1), 'everything arrived, in order');
+    if (c.both === true || c.rounds !== undefined) assert.deepEqual(withTrains.receivedA, pattern(total, 2), 'everything arrived the other way too');
+    assert.equal(without.cut, 0, 'no trains when connections send single segments');
+    assert.ok(withTrains.cut > withTrains.packets / 10, `trains were cut: ${withTrains.cut} of ${withTrains.packets} packets`);
+    assert.equal(withTrains.packets, without.packets);
+    assert.equal(withTrains.wire, without.wire, 'the same bytes at the same instants');
+  });
+}
