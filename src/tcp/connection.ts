@@ -90,6 +90,8 @@ export interface TcpStats {
   resetsOut: number;
   windowProbes: number;
   keepaliveProbes: number;
+  /** Segments taken by header prediction (TcpConnection.predicted; Linux counts them as TCPHPHits). */
+  predictedIn: number;
 }
 
 /**
@@ -198,6 +200,18 @@ class PooledSegment implements Segment {
   synOptions: SynOptionScratch | undefined = undefined;
 }
 
+/** Whether segments go through header prediction (TcpConnection.predicted); off only to compare against the full path. */
+let headerPrediction = true;
+
+/**
+ * Turn header prediction off (or back on) for every connection: the full
+ * path then takes every segment. For tests that hold the two to the same
+ * results; a stack has no reason to call it.
+ */
+export function setHeaderPrediction(on: boolean): void {
+  headerPrediction = on;
+}
+
 /** Most payload bytes in one train (Linux's GSO limit, 64 KiB). */
 const GSO_MAX_BYTES = 65536;
 const NOP_OPTION: TcpOption = { kind: 'nop' };
@@ -249,6 +263,7 @@ export class TcpConnection implements Connection {
     resetsOut: 0,
     windowProbes: 0,
     keepaliveProbes: 0,
+    predictedIn: 0,
   };
 
   private readonly cfg: TcpConfig;
@@ -1285,13 +1300,15 @@ export class TcpConnection implements Connection {
       this.armKeepalive(now);
     }
 
+    const ts = this.tsOk ? findTimestamp(seg.options) : undefined;
+    if (headerPrediction && this.predicted(seg, ts, now)) return;
+
     // Second (done first, as RFC 5961 §3.2 words it): RST.
     if ((flags & RST) !== 0) {
       this.processRst(seg, now);
       return;
     }
 
-    const ts = this.tsOk ? findTimestamp(seg.options) : undefined;
     // RFC 7323 §5.3 R1 (PAWS): an older timestamp than TS.Recent means an old duplicate.
     if (ts !== undefined && this.tsRecentAt !== undefined && now - this.tsRecentAt < PAWS_IDLE && seqLt(ts.val, this.tsRecent)) {
       this.stats.pawsDrops++;
@@ -1392,6 +1409,55 @@ export class TcpConnection implements Connection {
     // immediate duplicate ACK (RFC 5681 §4.2), with SACK when on.
     if (fin && !this.finReceived && this.rcvFinSeq !== this.rcvNxtV) this.ackNow = true;
     this.maybeFin(now);
+  }
+
+  /**
+   * Header prediction (Van Jacobson's, as in 4.4BSD's tcp_input and
+   * Linux's fast path): the next data segment in order, acknowledging
+   * nothing new while we have nothing in flight, with the window as it was
+   * and nothing else to see (no SYN, FIN, RST, URG, ECN signal or SACK
+   * block, a timestamp that passes PAWS). For such a segment the steps of
+   * RFC 9293 §3.10.7.4 before the text change nothing but what is done
+   * here: it is acceptable and needs no trimming, its ACK is neither new
+   * nor a duplicate, and the send window stays. Returns false, having
+   * changed nothing, for any other segment: the full path takes it.
+   */
+  private predicted(seg: Segment, ts: { val: number; ecr: number } | undefined, now: number): boolean {
+    const payload = seg.payload;
+    const len = payload.length;
+    if (this.st !== 'ESTABLISHED' || (seg.flags & ~PSH) !== ACK || len === 0) return false;
+    const seq = seg.seq >>> 0;
+    const ack = seg.ack >>> 0;
+    if (seq !== this.rcvNxtV || ack !== this.sndUnaV || this.sndUnaV !== this.sndMax) return false;
+    if (seg.window * (1 << this.sndWscale) !== this.sndWndV) return false;
+    if (this.tsOk && (ts === undefined || (this.tsRecentAt !== undefined && now - this.tsRecentAt < PAWS_IDLE && seqLt(ts.val, this.tsRecent)))) return false;
+    if (this.rcvBuf.hasOutOfOrder || this.rcvFinSeq !== undefined || this.finReceived || this.userClosed || this.inRecovery || this.rtoRecovery) return false;
+    if (len > this.rcvWndNow() || len > this.rcvBuf.free) return false;
+    if (this.sackOk && findSack(seg.options) !== undefined) return false;
+    if ((this.ecnFlags & ECN_OK) !== 0 && seg.ecn === CE) return false;
+    const rack = this.rack;
+    if (rack !== undefined && rack.records !== 0) return false;
+    this.stats.predictedIn++;
+    // The fifth step's effects on it: no probes outstanding, RACK has
+    // nothing in flight to watch, and the window update moves SND.WL1/WL2
+    // (the window itself is unchanged).
+    this.persistProbes = 0;
+    if (rack !== undefined) this.rackAt = Infinity;
+    if (seqLt(this.sndWl1, seq) || (this.sndWl1 === seq && seqLe(this.sndWl2, ack))) {
+      this.sndWl1 = seq;
+      this.sndWl2 = ack;
+    }
+    if (ts !== undefined && seqLe(seq, this.lastAckSent) && seqGe(ts.val, this.tsRecent)) {
+      this.tsRecent = ts.val;
+      this.tsRecentAt = now;
+    }
+    const space = this.rcvSpace;
+    if (space !== undefined && ts !== undefined && ts.ecr !== 0) {
+      const sample = Math.max(seqSub(this.tsNow(now), ts.ecr), 0) * 1000;
+      space.rtt = space.rtt === undefined ? sample : (7 * space.rtt + sample) / 8;
+    }
+    this.processText(seq, payload, now);
+    return true;
   }
 
   /**
