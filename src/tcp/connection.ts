@@ -2004,8 +2004,9 @@ export class TcpConnection implements Connection {
       // RFC 3042 limited transmit: the first two duplicate ACKs each let one more new segment out.
       const cwnd = this.inRecovery ? this.cwndV : this.cwndV + Math.min(this.dupAcks, 2) * this.sndMss;
       const cwndLeft = cwnd > flight ? cwnd - flight : 0;
-      let len = Math.min(unsent, this.sndMss, wndLeft, cwndLeft);
-      if (force && len === 0 && unsent > 0) len = Math.min(unsent, this.sndMss, Math.max(wndLeft, 1));
+      const mss = this.dataMss();
+      let len = Math.min(unsent, mss, wndLeft, cwndLeft);
+      if (force && len === 0 && unsent > 0) len = Math.min(unsent, mss, Math.max(wndLeft, 1));
       if (sackCut) {
         // Stop where the next SACKed range starts.
         const next = this.board!.nextSackedFrom(this.sndNxtV);
@@ -2013,7 +2014,7 @@ export class TcpConnection implements Connection {
       }
       const fin = finPending && len === unsent && (force || flight + len < this.sndWndV);
       if (len === 0 && !fin) break;
-      if (!force && !sackCut && len > 0 && len < this.sndMss && !fin) {
+      if (!force && !sackCut && len > 0 && len < mss && !fin) {
         if (len < unsent) {
           // Window- or cwnd-limited: sender SWS avoidance (RFC 9293 §3.8.6.2.1).
           if (len < this.maxSndWnd / 2 || len < wndLeft) break;
@@ -2031,7 +2032,7 @@ export class TcpConnection implements Connection {
       // be sent alone in just this way, so the packets on the wire are the
       // same ones.
       let count = 1;
-      if (this.segmentationOffload > 1 && len === this.sndMss && !force && !fin && !sackCut && !retx && !this.inRecovery && this.trainable()) {
+      if (this.segmentationOffload > 1 && len === mss && !force && !fin && !sackCut && !retx && !this.inRecovery && this.trainable()) {
         const room = Math.min(unsent, wndLeft, cwndLeft);
         count = Math.min(Math.floor(room / len), this.segmentationOffload, Math.floor(GSO_MAX_BYTES / len));
         // The segment that ends the data may carry the FIN: it goes alone.
@@ -2082,7 +2083,7 @@ export class TcpConnection implements Connection {
       let s = seqMax(this.highRxt, this.sndUnaV);
       for (let r = board.sackedAt(s); r !== undefined; r = board.sackedAt(s)) s = r;
       if (seqLt(s, sentEnd) && board.isLost(s, this.sndMss)) {
-        let end = seqAdd(s, this.sndMss);
+        let end = seqAdd(s, this.dataMss());
         if (seqGt(end, sentEnd)) end = sentEnd;
         const next = board.nextSackedFrom(s);
         if (next !== undefined && seqLt(next, end)) end = next;
@@ -2109,10 +2110,11 @@ export class TcpConnection implements Connection {
     if (unsent === 0 && !finPending) return false;
     const outstanding = seqSub(this.sndMax, this.sndUnaV);
     const wndLeft = this.sndWndV > outstanding ? this.sndWndV - outstanding : 0;
-    const len = Math.min(unsent, this.sndMss, wndLeft);
+    const mss = this.dataMss();
+    const len = Math.min(unsent, mss, wndLeft);
     const fin = finPending && len === unsent && outstanding + len < this.sndWndV;
     if (len === 0 && !fin) return false;
-    if (len < this.sndMss && len < unsent) return false;
+    if (len < mss && len < unsent) return false;
     const seq = this.sndMax;
     this.emit(seq, ACK | (len > 0 && seqAdd(seq, len) === dataEnd ? PSH : 0) | (fin ? FIN : 0), len > 0 ? this.sndBuf.peek(seqSub(seq, this.bufSeq), len) : EMPTY, now);
     this.stats.bytesOut += len;
@@ -2230,18 +2232,40 @@ export class TcpConnection implements Connection {
     }
   }
 
-  /** Send [start, end) again: data from the send buffer, and the FIN if it lies at its end. */
+  /**
+   * Send [start, end) again: data from the send buffer, and the FIN if it
+   * lies at its end. A range sent as one segment goes as two when the
+   * options now leave less room (SACK blocks: see dataMss).
+   */
   private resendRange(start: number, end: number, now: number): void {
     const sentEnd = this.finSent ? seqMin(this.sndMax, this.finSeq) : this.sndMax;
     const dataEnd = seqAdd(this.bufSeq, this.sndBuf.length);
     const stop = seqLt(end, sentEnd) ? end : sentEnd;
-    const len = seqLt(start, stop) ? Math.min(seqSub(stop, start), this.sndMss) : 0;
-    const fin = this.finSent && seqAdd(start, len) === this.finSeq && seqGt(end, this.finSeq);
-    this.stats.retransmits++;
-    this.stats.bytesOut += len;
-    this.rttSeq = undefined;
-    const payload = len > 0 ? this.sndBuf.peek(seqSub(start, this.bufSeq), len) : EMPTY;
-    this.emit(start, ACK | (len > 0 && seqAdd(start, len) === dataEnd ? PSH : 0) | (fin ? FIN : 0), payload, now);
+    for (let from = start; ; ) {
+      const len = seqLt(from, stop) ? Math.min(seqSub(stop, from), this.dataMss()) : 0;
+      const fin = this.finSent && seqAdd(from, len) === this.finSeq && seqGt(end, this.finSeq);
+      this.stats.retransmits++;
+      this.stats.bytesOut += len;
+      this.rttSeq = undefined;
+      const payload = len > 0 ? this.sndBuf.peek(seqSub(from, this.bufSeq), len) : EMPTY;
+      this.emit(from, ACK | (len > 0 && seqAdd(from, len) === dataEnd ? PSH : 0) | (fin ? FIN : 0), payload, now);
+      from = seqAdd(from, len);
+      if (len === 0 || !seqLt(from, stop)) return;
+    }
+  }
+
+  /**
+   * The most data a segment sent now may carry: the MSS less the SACK
+   * blocks (and their two NOPs) the segment will have to carry besides the
+   * timestamp, which the MSS already leaves room for. RFC 9293 §3.7.1: the
+   * MSS counts data only, so a sender with more options sends less data;
+   * Linux's tcp_current_mss does the same. Without this, a full-sized
+   * segment carrying SACK blocks was larger than the path MTU.
+   */
+  private dataMss(): number {
+    if (!this.sackOk || (this.dsack === undefined && !this.rcvBuf.hasOutOfOrder)) return this.sndMss;
+    const blocks = Math.min(this.rcvBuf.outOfOrderCount + (this.dsack !== undefined ? 1 : 0), maxSackBlocks(this.tsOk));
+    return Math.max(1, this.sndMss - (4 + 8 * blocks));
   }
 
   /**
@@ -2311,7 +2335,7 @@ export class TcpConnection implements Connection {
     // Only what was sent before: the segment at SND.UNA may have been shorter than an MSS.
     const sentEnd = this.finSent ? seqMin(this.sndMax, this.finSeq) : this.sndMax;
     if (seqLt(seq, sentEnd)) {
-      const len = Math.min(this.sndMss, seqSub(sentEnd, seq));
+      const len = Math.min(this.dataMss(), seqSub(sentEnd, seq));
       const fin = this.finSent && seqAdd(seq, len) === this.finSeq;
       this.stats.retransmits++;
       this.stats.bytesOut += len;

@@ -101,6 +101,11 @@ export class RecvBuffer {
     return this.ranges.length > 0;
   }
 
+  /** How many out-of-order ranges are held. */
+  get outOfOrderCount(): number {
+    return this.ranges.length;
+  }
+
   /** The out-of-order ranges, as offsets relative to the next expected byte. */
   outOfOrder(): Range[] {
     return this.ranges.map((r) => ({ start: r.start - this.inOrderEnd, end: r.end - this.inOrderEnd }));

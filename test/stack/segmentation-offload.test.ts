@@ -50,6 +50,7 @@ const cases: Case[] = [
   { name: 'requests and responses, batched, with loss', link: { batch: true, delay: 200, loss: 0.02 }, bytes: 1448 * 30 + 17, rounds: 30 },
   { name: '1% loss, 10 ms RTT, 100 Mbit/s', link: { loss: 0.01, delay: 5000, bandwidth: 100e6, queueLimit: 100 }, bytes: 1_000_000 },
   { name: 'loss, reordering and duplicates both ways', link: { loss: 0.03, reorder: 0.05, duplicate: 0.02, delay: 2000 }, bytes: 1448 * 1000, both: true },
+  { name: 'many duplicates both ways (D-SACK blocks)', link: { batch: true, duplicate: 0.2, delay: 500 }, bytes: 1448 * 2000, both: true },
   { name: 'corruption, MTU 576', link: { corrupt: 0.02, delay: 300 }, mtu: 576, bytes: 300_000 },
   { name: 'ECN marks at a queue, IPv6', link: { delay: 1000, bandwidth: 50e6, ecnThreshold: 5, queueLimit: 50 }, v6: true, tcp: { ...HOST_PROFILE, ecn: 'on' }, bytes: 1_000_000 },
   { name: 'no SACK, no timestamps, MTU 9000', link: { delay: 100, bandwidth: 1e9, loss: 0.005 }, mtu: 9000, tcp: { ...LINUX_PROFILE, sack: false, timestamps: false }, bytes: 2_000_000 },
