@@ -31,12 +31,12 @@ import {
   parseIcmpv6,
   type Icmpv6Message,
 } from '../wire/icmpv6.js';
-import { onesComplementSum, pieceSums, pseudoHeaderSum } from '../wire/checksum.js';
+import { pieceSums, pseudoHeaderSum, sum20 } from '../wire/checksum.js';
 import { emitIpv4, parseIpv4, type Ipv4Fields } from '../wire/ipv4.js';
 import { emitIpv6, IPV6_NO_NEXT_HEADER, parseIpv6 } from '../wire/ipv6.js';
 import { ACK, PSH, RST, SYN, type Segment } from '../wire/tcp-types.js';
 import { emitTcp, emptyTcpHeaderView, IPPROTO_TCP, parseTcp, parseTcpInto, tcpHeaderLength, verifyTcpChecksum, type TcpHeaderView, type TimestampOption } from '../wire/tcp.js';
-import { writeTrainPiece, type TrainHeader } from '../wire/tcp-train.js';
+import { prepareTrain, writeTrainPiece, type TrainHeader } from '../wire/tcp-train.js';
 import { emitUdp, IPPROTO_UDP, parseUdp } from '../wire/udp.js';
 import { packetSlab } from '../wire/slab.js';
 import { TupleTable } from './tuple-table.js';
@@ -517,7 +517,7 @@ export class Stack implements TcpHost, UdpHost {
     // source, its header checksum right. Anything else goes the long way.
     if (packet.length >= 20 && packet[0] === 0x45 && packet[9] === IPPROTO_TCP && (get16(packet, 6) & 0x3fff) === 0) {
       const total = get16(packet, 2);
-      if (total >= 20 && total <= packet.length && onesComplementSum(packet, 0, 20) === 0xffff) {
+      if (total >= 20 && total <= packet.length && sum20(packet, 0) === 0xffff) {
         const dst = this.addr4(packet, 16);
         const src = this.addr4(packet, 12);
         if ((dst[0] === 127 || this.local4.has(get32s(packet, 16))) && !isMulticastOrBroadcast(src) && !isUnspecified(src)) {
@@ -1183,7 +1183,7 @@ export class Stack implements TcpHost, UdpHost {
   }
 
   /** The header record of the train being cut (sendSegment), room for its headers, its pieces' sums. */
-  private readonly trainHeader: TrainHeader = { bytes: EMPTY, ipLength: 0, tcpLength: 0, pseudoSum: 0, partial: false };
+  private readonly trainHeader: TrainHeader = { bytes: EMPTY, ipLength: 0, tcpLength: 0, pseudoSum: 0, partial: false, ipBaseSum: 0, tcpBaseSum: 0 };
   private readonly trainHeaderBytes = new Uint8Array(IPV6_HEADER + 60);
   private readonly trainSums: number[] = [];
   /** A train is being cut. */
@@ -1230,6 +1230,7 @@ export class Stack implements TcpHost, UdpHost {
       h.bytes.set(packet.subarray(0, hlen + h.tcpLength));
       h.pseudoSum = pseudoHeaderSum(local, remote, IPPROTO_TCP, 0);
       h.partial = partial;
+      prepareTrain(h);
     }
     this.transmit(path, packet, partial);
     return path;

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { SIMD_FROM, fold, incrementalUpdate, internetChecksum, onesComplementSum, pieceSums, pseudoHeaderSum, wordSum } from '../../src/wire/checksum.js';
+import { SIMD_FROM, fold, incrementalUpdate, internetChecksum, onesComplementSum, pieceSums, pseudoHeaderSum, sum20, wordSum } from '../../src/wire/checksum.js';
 import { simdSum } from '../../src/wire/checksum-simd.js';
 import { bytes, hex, pseudoV4, pseudoV6, refChecksum, refSum } from './ref.js';
 
@@ -144,5 +144,15 @@ test('property: pieceSums gives each piece the sum the reference gives it alone'
       },
     ),
     { numRuns: 100 },
+  );
+});
+
+test('property: sum20 is the sum of the 20 bytes at its offset', () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ minLength: 20, maxLength: 80 }), fc.nat(), (data, at) => {
+      const i = at % (data.length - 19);
+      assert.equal(sum20(data, i) % 0xffff, refSum(data.subarray(i, i + 20)) % 0xffff);
+    }),
+    { numRuns: 1000 },
   );
 });
