@@ -19,6 +19,10 @@ export interface NetDevice {
   send(packet: Uint8Array, partialChecksum?: boolean): void;
   /**
    * Called for every IP packet received; set by whoever owns the device.
+   * The packet becomes the receiver's: the device does not write to it or
+   * hand it to anyone else afterwards (a device that reads into a buffer it
+   * reuses hands over copies, DESIGN rule 7), so the receiver may keep
+   * views of it (the stack keeps large TCP payloads as they are).
    * `checksumValid`: the device vouches for the TCP/UDP checksum (it may
    * hold only the pseudo-header sum), so it must not be verified.
    */

@@ -598,6 +598,9 @@ export class Stack implements TcpHost, UdpHost {
     const error = parseTcpInto(buf, seg, seg === this.rxView ? this.rxTs : undefined, start, end);
     if (error !== undefined) return this.malformed(error, packet);
     seg.ecn = ecn;
+    // A packet a device delivered is the stack's: nobody else holds it (a
+    // tap or a trace keeps a copy), so the connection may keep its payload.
+    seg.payloadOwned = true;
     if (seg === this.rxView) {
       this.rxBusy = true;
       try {

@@ -1231,7 +1231,7 @@ export class TcpConnection implements Connection {
       if (this.finQueued) this.setState('FIN_WAIT_1', now);
       this.ackNow = true;
       // Data on a SYN-ACK goes on as in ESTABLISHED (sixth step onwards).
-      this.processText(seqAdd(seg.seq, 1), seg.payload, now);
+      this.processText(seqAdd(seg.seq, 1), seg.payload, now, seg.payloadOwned === true);
       if (!this.done && (seg.flags & FIN) !== 0) this.rcvFinSeq = seqAdd(seg.seq, 1 + seg.payload.length);
       this.maybeFin(now);
     } else {
@@ -1401,7 +1401,7 @@ export class TcpConnection implements Connection {
     }
 
     // Seventh: segment text.
-    if (!this.processText(segSeq, payload, now)) return;
+    if (!this.processText(segSeq, payload, now, seg.payloadOwned === true)) return;
 
     // Eighth: FIN.
     if (fin && this.rcvFinSeq === undefined && !this.finReceived) this.rcvFinSeq = seqAdd(segSeq, payload.length);
@@ -1456,7 +1456,7 @@ export class TcpConnection implements Connection {
       const sample = Math.max(seqSub(this.tsNow(now), ts.ecr), 0) * 1000;
       space.rtt = space.rtt === undefined ? sample : (7 * space.rtt + sample) / 8;
     }
-    this.processText(seq, payload, now);
+    this.processText(seq, payload, now, seg.payloadOwned === true);
     return true;
   }
 
@@ -1743,8 +1743,11 @@ export class TcpConnection implements Connection {
     }
   }
 
-  /** Seventh step; false when the connection was reset. */
-  private processText(seq: number, payload: Uint8Array, now: number): boolean {
+  /**
+   * Seventh step; false when the connection was reset. `owned`: the
+   * payload's buffer is ours to keep (Segment.payloadOwned).
+   */
+  private processText(seq: number, payload: Uint8Array, now: number, owned = false): boolean {
     if (payload.length === 0) return true;
     if (this.st !== 'ESTABLISHED' && this.st !== 'FIN_WAIT_1' && this.st !== 'FIN_WAIT_2') return true;
     if (this.finReceived) return true;
@@ -1775,7 +1778,7 @@ export class TcpConnection implements Connection {
       }
     }
     const dropsBefore = this.rcvBuf.outOfOrderDropped;
-    const advanced = this.rcvBuf.write(off, payload);
+    const advanced = this.rcvBuf.write(off, payload, owned);
     if (this.rcvBuf.outOfOrderDropped !== dropsBefore) this.stats.outOfOrderDropped++;
     this.rcvMss = Math.max(this.rcvMss, Math.min(payload.length, this.advMss));
     if (off > 0) {

@@ -2,7 +2,11 @@
 // reassembly area where out-of-order segments wait for the hole before them
 // to fill (RFC 9293 §3.10.7.4, seventh step). One ring, growing on demand up
 // to its capacity; payloads are copied in, never kept as views of the
-// caller's buffers (DESIGN rule 7).
+// caller's buffers (DESIGN rule 7), with one exception: a large in-order
+// payload whose buffer the caller gives away (`write(..., adopt)`: the
+// stack's received packets, which nobody else holds or reuses) is kept
+// as it is and handed out by `read()` as it is, sparing two copies of
+// every byte (into the ring and out of it).
 //
 // Positions are stream offsets (bytes since the start of the stream), kept
 // as plain numbers: they never wrap, unlike sequence numbers.
@@ -21,6 +25,17 @@ const NO_RANGES: Range[] = [];
 
 /** The ring of a buffer that has held nothing yet (zero-length: never written). */
 const NO_BYTES = new Uint8Array(0);
+
+/** Adopted payloads of a buffer that has kept none (never written). */
+const NO_CHUNKS: Uint8Array[] = [];
+
+/**
+ * Smallest payload kept as given rather than copied. The packet buffers the
+ * stack carves from slabs are smaller (wire/slab.ts serves at most 16 KiB),
+ * so a kept payload never pins a slab that other packets share; and below
+ * this size the copies cost less than the bookkeeping.
+ */
+export const ADOPT_MIN = 16_384;
 
 /**
  * First ring size: small, so that a chatty connection holds little, and no
@@ -51,6 +66,16 @@ export class RecvBuffer {
   readonly maxRanges: number;
   /** Out-of-order segments dropped because maxRanges were held. */
   outOfOrderDropped = 0;
+  /**
+   * Adopted payloads (see write): the in-order bytes from readPos on, in
+   * order, chunks[chunkHead] first; the ring holds the in-order bytes after
+   * them. Only while the ring holds no in-order byte is a payload adopted,
+   * so the chunks always come first.
+   */
+  private chunks: Uint8Array[] = NO_CHUNKS;
+  private chunkHead = 0;
+  /** Bytes in the adopted chunks. */
+  private chunkBytes = 0;
 
   constructor(capacity: number, maxRanges = DEFAULT_MAX_RANGES) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`receive buffer capacity must be a positive integer, got ${capacity}`);
@@ -114,14 +139,24 @@ export class RecvBuffer {
   /**
    * Store `data` starting `offset` bytes after the next expected byte.
    * Bytes beyond the capacity are dropped. Returns how many bytes became
-   * in-order (readable) as a result.
+   * in-order (readable) as a result. `adopt`: the caller gives `data` away
+   * (nobody will write to its buffer again); a large in-order payload is
+   * then kept as it is instead of copied, and `read()` returns it.
    */
-  write(offset: number, data: Uint8Array): number {
+  write(offset: number, data: Uint8Array, adopt = false): number {
     if (offset < 0) throw new RangeError(`negative receive offset ${offset}`);
     const limit = this.readPos + this.cap;
     const start = this.inOrderEnd + offset;
     const end = Math.min(start + data.length, limit);
     if (end <= start) return 0;
+    if (adopt && offset === 0 && end - start === data.length && data.length >= ADOPT_MIN && this.ranges.length === 0 && this.inOrderEnd === this.readPos + this.chunkBytes) {
+      // In order, whole, and the ring holds nothing in order: keep it.
+      if (this.chunks === NO_CHUNKS) this.chunks = [];
+      this.chunks.push(data);
+      this.chunkBytes += data.length;
+      this.inOrderEnd = end;
+      return data.length;
+    }
     if (start > this.inOrderEnd && this.ranges.length >= this.maxRanges && !this.touchesRange(start, end)) {
       // Each range costs a record and time to merge: a peer sending tiny
       // segments with holes between them gets no more than maxRanges.
@@ -144,12 +179,37 @@ export class RecvBuffer {
     return advanced;
   }
 
-  /** Take up to `max` in-order bytes (a fresh copy), or null if none. */
+  /**
+   * Take up to `max` in-order bytes, or null if none: a fresh copy, or an
+   * adopted payload (or its first `max` bytes) as it was given, which then
+   * belongs to the caller. An adopted payload comes alone: the bytes after
+   * it come with the next call.
+   */
   read(max = Infinity): Uint8Array | null {
     const n = Math.min(this.readable, Math.max(0, Math.floor(max)));
     if (n === 0) return null;
+    if (this.chunkBytes > 0) return this.takeChunk(n);
     const out = readSlab.alloc(n);
     this.readInto(out);
+    return out;
+  }
+
+  /** Up to `n` bytes of the first adopted chunk, as they are (n > 0). */
+  private takeChunk(n: number): Uint8Array {
+    const chunk = this.chunks[this.chunkHead]!;
+    let out = chunk;
+    if (n < chunk.length) {
+      out = chunk.subarray(0, n);
+      this.chunks[this.chunkHead] = chunk.subarray(n);
+    } else {
+      this.chunks[this.chunkHead++] = NO_BYTES;
+      if (this.chunkHead === this.chunks.length) {
+        this.chunks.length = 0;
+        this.chunkHead = 0;
+      }
+    }
+    this.chunkBytes -= out.length;
+    this.readPos += out.length;
     return out;
   }
 
@@ -160,10 +220,23 @@ export class RecvBuffer {
   release(): void {
     if (this.readable !== 0 || this.ranges.length !== 0) return;
     this.ring = NO_BYTES;
+    this.chunks = NO_CHUNKS;
+    this.chunkHead = 0;
   }
 
   /** Move up to dst.length in-order bytes into `dst`; returns how many. */
   readInto(dst: Uint8Array): number {
+    let copied = 0;
+    while (this.chunkBytes > 0 && copied < dst.length) {
+      const part = this.takeChunk(Math.min(dst.length - copied, this.chunks[this.chunkHead]!.length));
+      dst.set(part, copied);
+      copied += part.length;
+    }
+    return copied + this.readRing(copied === 0 ? dst : dst.subarray(copied));
+  }
+
+  /** Move up to dst.length in-order bytes from the ring (none adopted are left) into `dst`. */
+  private readRing(dst: Uint8Array): number {
     const n = Math.min(this.readable, dst.length);
     if (n === 0) return 0;
     const size = this.ring.length;

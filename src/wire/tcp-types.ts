@@ -67,4 +67,11 @@ export interface Segment {
    * segment. Never set on received segments, nor read by emitTcp.
    */
   gsoSize?: number;
+  /**
+   * On a received segment: the payload's buffer is the receiver's to keep
+   * (the driver hands over the packet it came in, which nobody else holds
+   * or will write to), so a connection may keep the payload as it is
+   * instead of copying it. Absent: copy what is kept.
+   */
+  payloadOwned?: boolean;
 }

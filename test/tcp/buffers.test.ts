@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { SendBuffer } from '../../src/tcp/send-buffer.js';
-import { RecvBuffer } from '../../src/tcp/recv-buffer.js';
+import { ADOPT_MIN, RecvBuffer } from '../../src/tcp/recv-buffer.js';
 
 function bytes(n: number, start = 0): Uint8Array {
   return Uint8Array.from({ length: n }, (_, i) => (start + i) & 0xff);
@@ -142,4 +142,92 @@ test('release(): an empty buffer gives its ring back and makes a new one when wr
   r.release();
   assert.equal(r.write(0, bytes(50, 6100)), 50);
   assert.deepEqual(r.read(), bytes(50, 6100));
+});
+
+test('property: payloads given away (adopt) are kept as they are, in order with copied ones, whatever the arrival order and the reads', () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 200_000 }),
+      fc.array(fc.tuple(fc.nat(), fc.oneof(fc.integer({ min: 1, max: 2000 }), fc.integer({ min: ADOPT_MIN - 2, max: 40_000 })), fc.boolean()), { minLength: 1, maxLength: 40 }),
+      fc.array(fc.oneof(fc.integer({ min: 1, max: 70_000 }), fc.constant(-1)), { minLength: 1, maxLength: 10 }),
+      (total, pieces, reads) => {
+        const stream = bytes(total, 7);
+        const r = new RecvBuffer(128 * 1024);
+        const got: Uint8Array[] = [];
+        const adopted = new Set<ArrayBufferLike>();
+        let delivered = 0;
+        let k = 0;
+        const readSome = (): void => {
+          const how = reads[k++ % reads.length]!;
+          if (how === -1) {
+            const d = r.read();
+            if (d !== null) got.push(d.slice());
+            if (d !== null && d.buffer !== undefined && !adopted.has(d.buffer)) d.fill(0xee); // a copy is the reader's to scribble on
+          } else {
+            const dst = new Uint8Array(how);
+            const n = r.readInto(dst);
+            got.push(dst.slice(0, n));
+          }
+        };
+        const deliver = (start: number, len: number, adopt: boolean): void => {
+          const s = Math.max(start, delivered);
+          const e = Math.min(start + len, total);
+          if (e <= s) return;
+          // Each arrival in a buffer of its own, as a packet.
+          const packet = new Uint8Array(e - s + 40);
+          packet.set(stream.subarray(s, e), 40);
+          const payload = packet.subarray(40);
+          const before = r.readable;
+          const adv = r.write(s - delivered, payload, adopt);
+          if (adopt) adopted.add(packet.buffer);
+          else packet.fill(0xdd); // not given away: later writes to it must not show
+          delivered += adv;
+          assert.equal(r.readable, before + adv);
+        };
+        for (const [p, len, adopt] of pieces) {
+          deliver(p % total, len, adopt);
+          readSome();
+        }
+        while (delivered < total) {
+          deliver(delivered, 30_000, true);
+          readSome();
+        }
+        for (let d = r.read(); d !== null; d = r.read()) got.push(d.slice());
+        assert.deepEqual(new Uint8Array(Buffer.concat(got)), stream);
+        assert.equal(r.readable, 0);
+      },
+    ),
+    { numRuns: 300 },
+  );
+});
+
+test('receive buffer: a large in-order payload given away comes back from read() as it is; the bytes after it follow in order', () => {
+  const r = new RecvBuffer(1 << 20);
+  const a = bytes(ADOPT_MIN, 1);
+  const b = bytes(100, 2);
+  const c = bytes(ADOPT_MIN + 5, 3);
+  assert.equal(r.write(0, a, true), a.length);
+  // Small: copied into the ring, after the kept one.
+  assert.equal(r.write(0, b, true), b.length);
+  // Large, but the ring holds in-order bytes: copied too, to keep the order.
+  assert.equal(r.write(0, c, true), c.length);
+  assert.equal(r.readable, a.length + b.length + c.length);
+  assert.equal(r.read(), a, 'the very payload');
+  const rest = r.read()!;
+  assert.notEqual(rest.buffer, c.buffer);
+  assert.deepEqual(rest, new Uint8Array([...b, ...c]));
+  // Not given away: copied.
+  const d = bytes(ADOPT_MIN, 4);
+  r.write(0, d, false);
+  const e = r.read()!;
+  assert.notEqual(e.buffer, d.buffer);
+  assert.deepEqual(e, d);
+  // A read smaller than the kept payload takes its front; the rest stays.
+  const f = bytes(ADOPT_MIN, 5);
+  r.write(0, f, true);
+  const front = r.read(10)!;
+  assert.equal(front.buffer, f.buffer);
+  assert.deepEqual(front, f.subarray(0, 10));
+  assert.equal(r.readable, ADOPT_MIN - 10);
+  assert.deepEqual(r.read(), f.subarray(10));
 });
