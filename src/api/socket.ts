@@ -270,12 +270,12 @@ export class Socket extends Duplex {
         // At most 64 KiB a chunk, as Node's sockets read: an auto-tuned
         // buffer may hold megabytes, and one buffer that size costs more
         // (fresh pages) than several of 64 KiB.
-        const n = Math.min(ep.readableLength, READ_CHUNK);
-        if (n === 0) break;
-        // Node's own buffer for what the stream hands out: pooled when
-        // small, not zero-filled when large (every byte is written here).
-        const d = Buffer.allocUnsafe(n);
-        ep.readInto(d);
+        const data = ep.read(READ_CHUNK);
+        if (data === null) break;
+        // A Buffer over what the endpoint hands out, no copy: a fresh copy,
+        // or a large payload as it arrived (RecvBuffer: adopted).
+        const d = Buffer.from(data.buffer, data.byteOffset, data.length);
+        const n = d.length;
         this.bytesReadCount += n;
         this.touch();
         if (!this.push(d)) this.wantData = false;
