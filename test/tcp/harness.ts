@@ -316,3 +316,42 @@ export function connected(cfg: TcpConfig): { net: Net; a: TcpConnection } {
 
 /** A segment from A carrying data. */
 export const isDataFromA = (s: Sent): boolean => s.from === 'A' && s.seg.payload.length > 0;
+
+/** What a connection said after a stimulus: its segments (as plain data) and events. */
+export interface Observed {
+  segments: unknown[];
+  events: unknown[];
+}
+
+/** Drain `c`'s segments and events into `into` (for differential tests that compare two connections). */
+export function drainObserved(c: TcpConnection, into: Observed): void {
+  for (let seg = c.pollTransmit(); seg !== undefined; seg = c.pollTransmit()) {
+    into.segments.push({ ...seg, options: JSON.parse(JSON.stringify(seg.options)) as unknown, payload: Array.from(seg.payload) });
+  }
+  for (let ev = c.pollEvent(); ev !== undefined; ev = c.pollEvent()) into.events.push({ ...ev });
+}
+
+/**
+ * A connects to B (fixed ISNs and timestamp offsets) over a path that loses
+ * packets at random (rate `loss`, from `lossSeed`); once ESTABLISHED, A
+ * sends `aBytes` and B `bBytes`, and the net runs for `settle` µs, the loss
+ * still on. Undefined if the handshake did not complete in 500 ms.
+ */
+export function lossyPair(cfg: TcpConfig, o: { lossSeed: number; loss: number; aBytes: number; bBytes: number; settle: number }): { net: Net; a: TcpConnection; b: TcpConnection } | undefined {
+  const net = new Net();
+  net.b.listen = { config: cfg, mss: 1460, iss: 0xfffff000, tsOffset: 7 };
+  let x = o.lossSeed;
+  net.fate = () => {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    return x / 2 ** 32 < o.loss;
+  };
+  const a = net.connect(cfg, { iss: 0x7ffffff0, tsOffset: 0x80000000 });
+  net.runFor(500 * MS);
+  const b = net.b.conn;
+  if (b === undefined || a.state !== 'ESTABLISHED') return undefined;
+  if (o.aBytes > 0) a.send(pattern(o.aBytes, 1), net.now);
+  if (o.bBytes > 0) b.send(pattern(o.bBytes, 2), net.now);
+  net.flush();
+  net.runFor(o.settle);
+  return { net, a, b };
+}

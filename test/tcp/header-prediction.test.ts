@@ -14,7 +14,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { Net, MS, S, pattern } from './harness.js';
+import { Net, MS, S, pattern, drainObserved, lossyPair, type Observed } from './harness.js';
 import { profile, type TcpConfig } from '../../src/tcp/config.js';
 import { setHeaderPrediction, type TcpConnection } from '../../src/tcp/connection.js';
 import { ACK, CWR, ECE, FIN, PSH, RST, SYN, URG, type Segment, type TcpOption } from '../../src/wire/tcp-types.js';
@@ -98,22 +98,9 @@ function config(h: History): TcpConfig {
 function play(h: History, prediction: boolean): { net: Net; b: TcpConnection | undefined } {
   setHeaderPrediction(prediction);
   try {
-    const cfg = config(h);
-    const net = new Net();
-    net.b.listen = { config: cfg, mss: 1460, iss: 0xfffff000, tsOffset: 7 };
-    let x = h.lossSeed;
-    net.fate = () => {
-      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
-      return x / 2 ** 32 < h.loss;
-    };
-    const a = net.connect(cfg, { iss: 0x7ffffff0, tsOffset: 0x80000000 });
-    net.runFor(500 * MS);
-    const b = net.b.conn;
-    if (b === undefined || a.state !== 'ESTABLISHED') return { net, b: undefined };
-    if (h.aBytes > 0) a.send(pattern(h.aBytes, 1), net.now);
-    if (h.bBytes > 0) b.send(pattern(h.bBytes, 2), net.now);
-    net.flush();
-    net.runFor(30 * S);
+    const pair = lossyPair(config(h), { ...h, settle: 30 * S });
+    if (pair === undefined) return { net: new Net(), b: undefined };
+    const { net, b } = pair;
     // From here on the stimuli speak for A: B's answers go nowhere.
     net.fate = () => true;
     return { net, b };
@@ -151,17 +138,9 @@ function segment(c: TcpConnection, s: Extract<Stimulus, { kind: 'segment' }>, no
   };
 }
 
-interface Observed {
-  segments: unknown[];
-  events: unknown[];
+/** What a connection said, and what its reads returned. */
+interface ObservedReads extends Observed {
   read: number[];
-}
-
-function drain(c: TcpConnection, into: Observed): void {
-  for (let seg = c.pollTransmit(); seg !== undefined; seg = c.pollTransmit()) {
-    into.segments.push({ ...seg, options: JSON.parse(JSON.stringify(seg.options)) as unknown, payload: Array.from(seg.payload) });
-  }
-  for (let ev = c.pollEvent(); ev !== undefined; ev = c.pollEvent()) into.events.push({ ...ev });
 }
 
 /** Everything a segment can change, the predicted counter aside. */
@@ -210,8 +189,8 @@ test('header prediction takes segments exactly as the full path does', () => {
       let now = on.net.now;
       for (const s of stimuli) {
         now += s.dt;
-        const ox: Observed = { segments: [], events: [], read: [] };
-        const oy: Observed = { segments: [], events: [], read: [] };
+        const ox: ObservedReads = { segments: [], events: [], read: [] };
+        const oy: ObservedReads = { segments: [], events: [], read: [] };
         const before = x.stats.predictedIn;
         for (const [c, o, prediction] of [[x, ox, true], [y, oy, false]] as const) {
           setHeaderPrediction(prediction);
@@ -233,7 +212,7 @@ test('header prediction takes segments exactly as the full path does', () => {
           } finally {
             setHeaderPrediction(true);
           }
-          drain(c, o);
+          drainObserved(c, o);
         }
         predicted += x.stats.predictedIn - before;
         assert.equal(y.stats.predictedIn, 0, 'prediction was off');

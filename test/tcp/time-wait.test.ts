@@ -12,7 +12,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { Net, MS, S, pattern } from './harness.js';
+import { Net, MS, S, pattern, drainObserved, lossyPair, type Observed } from './harness.js';
 import { profile, type TcpConfig } from '../../src/tcp/config.js';
 import { TcpConnection } from '../../src/tcp/connection.js';
 import { ACK, CWR, ECE, FIN, PSH, RST, SYN, type Segment, type TcpOption } from '../../src/wire/tcp-types.js';
@@ -89,22 +89,9 @@ function config(h: History): TcpConfig {
 
 /** Play the history; return the net and the connection that waits in TIME-WAIT (A's if both do). */
 function play(h: History): { net: Net; tw: TcpConnection | undefined } {
-  const cfg = config(h);
-  const net = new Net();
-  net.b.listen = { config: cfg, mss: 1460, iss: 0xfffff000, tsOffset: 7 };
-  let x = h.lossSeed;
-  net.fate = () => {
-    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
-    return x / 2 ** 32 < h.loss;
-  };
-  const a = net.connect(cfg, { iss: 0x7ffffff0, tsOffset: 0x80000000 });
-  net.runFor(500 * MS);
-  const b = net.b.conn;
-  if (b === undefined || a.state !== 'ESTABLISHED') return { net, tw: undefined };
-  if (h.aBytes > 0) a.send(pattern(h.aBytes, 1), net.now);
-  if (h.bBytes > 0) b.send(pattern(h.bBytes, 2), net.now);
-  net.flush();
-  net.runFor(20 * S);
+  const pair = lossyPair(config(h), { ...h, settle: 20 * S });
+  if (pair === undefined) return { net: new Net(), tw: undefined };
+  const { net, a, b } = pair;
   if (h.first === 'A' || h.first === 'both') a.close(net.now);
   if (h.first === 'B' || h.first === 'both') b.close(net.now);
   net.flush();
@@ -138,17 +125,6 @@ function segment(c: TcpConnection, s: Stimulus, h: History): Segment {
   };
 }
 
-interface Observed {
-  segments: unknown[];
-  events: unknown[];
-}
-
-function drain(c: TcpConnection, into: Observed): void {
-  for (let seg = c.pollTransmit(); seg !== undefined; seg = c.pollTransmit()) {
-    into.segments.push({ ...seg, options: JSON.parse(JSON.stringify(seg.options)) as unknown, payload: Array.from(seg.payload) });
-  }
-  for (let ev = c.pollEvent(); ev !== undefined; ev = c.pollEvent()) into.events.push({ ...ev });
-}
 
 function readings(c: TcpConnection): unknown {
   return {
@@ -206,8 +182,8 @@ test('a connection built again from its TIME-WAIT record answers every segment a
           x.onSegment(segment(x, s, h), now);
           y.onSegment(segment(y, s, h), now);
         }
-        drain(x, ox);
-        drain(y, oy);
+        drainObserved(x, ox);
+        drainObserved(y, oy);
         assert.deepEqual(oy, ox);
         assert.deepEqual(readings(y), readings(x));
         // The stack keeps the record again after each service.
