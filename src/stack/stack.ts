@@ -242,6 +242,13 @@ export class Stack implements TcpHost, UdpHost {
   private readonly addrCache = new Map<string, Uint8Array>();
   /** IPv4 addresses read from packets (see addr4), by value (get32s). */
   private readonly addr4Cache = new Map<number, Uint8Array>();
+  /** The last two addresses addr4 found (keys as get32s reads them; NaN: none). */
+  private addr4K0 = Number.NaN;
+  private addr4V0: Uint8Array = EMPTY;
+  private addr4K1 = Number.NaN;
+  private addr4V1: Uint8Array = EMPTY;
+  /** The last local IPv4 address isLocal4 found (NaN: none; forgotten when addresses change). */
+  private lastLocal4 = Number.NaN;
   /** Our IPv4 addresses, by value (get32s): localAddrs' IPv4 half, for the receive path. */
   private readonly local4 = new Set<number>();
   private readonly ports: PortAllocator;
@@ -356,6 +363,7 @@ export class Stack implements TcpHost, UdpHost {
       this.localAddrs.delete(addrKey(a.addr));
       if (a.addr.length === 4) this.local4.delete(get32s(a.addr, 0));
     }
+    this.lastLocal4 = Number.NaN;
     this.routes.removeWhere((r) => r.iface === iface);
     iface.device.onReceive = null;
     if (iface.device.onReceiveBatchEnd !== undefined) iface.device.onReceiveBatchEnd = null;
@@ -398,13 +406,30 @@ export class Stack implements TcpHost, UdpHost {
    */
   private addr4(p: Uint8Array, off: number): Uint8Array {
     const k = get32s(p, off);
+    // A flow's packets name the same two addresses over and over: the last
+    // two found are tried before the map (two hash lookups per packet less).
+    if (k === this.addr4K0) return this.addr4V0;
+    if (k === this.addr4K1) return this.addr4V1;
     let v = this.addr4Cache.get(k);
     if (v === undefined) {
       if (this.addr4Cache.size >= 4096) this.addr4Cache.clear();
       v = p.slice(off, off + 4);
       this.addr4Cache.set(k, v);
     }
+    this.addr4K1 = this.addr4K0;
+    this.addr4V1 = this.addr4V0;
+    this.addr4K0 = k;
+    this.addr4V0 = v;
     return v;
+  }
+
+  /** Whether the IPv4 address at p[off] is one of ours (the last one found is tried first). */
+  private isLocal4(p: Uint8Array, off: number): boolean {
+    const k = get32s(p, off);
+    if (k === this.lastLocal4) return true;
+    if (!this.local4.has(k)) return false;
+    this.lastLocal4 = k;
+    return true;
   }
 
   /** A copy of `a` that connection tuples share (see addrCache and addr4). */
@@ -520,7 +545,7 @@ export class Stack implements TcpHost, UdpHost {
       if (total >= 20 && total <= packet.length && sum20(packet, 0) === 0xffff) {
         const dst = this.addr4(packet, 16);
         const src = this.addr4(packet, 12);
-        if ((dst[0] === 127 || this.local4.has(get32s(packet, 16))) && !isMulticastOrBroadcast(src) && !isUnspecified(src)) {
+        if ((dst[0] === 127 || this.isLocal4(packet, 16)) && !isMulticastOrBroadcast(src) && !isUnspecified(src)) {
           return this.inputTcp(src, dst, packet, 20, total, packet, checksumValid, packet[1]! & 3);
         }
       }

@@ -6,7 +6,9 @@ import { Rng } from '../../src/sim/rng.js';
 import { createLinkPair } from '../../src/sim/device.js';
 import { Stack } from '../../src/stack/stack.js';
 import { StackError } from '../../src/stack/errors.js';
-import { parseIpv4 } from '../../src/wire/ipv4.js';
+import { emitIpv4, parseIpv4 } from '../../src/wire/ipv4.js';
+import { emitTcp } from '../../src/wire/tcp.js';
+import { SYN } from '../../src/wire/tcp-types.js';
 import { parseIpv6 } from '../../src/wire/ipv6.js';
 import { parseIcmp } from '../../src/wire/icmp.js';
 import { parseIcmpv6 } from '../../src/wire/icmpv6.js';
@@ -247,4 +249,29 @@ test('packets not addressed to us are dropped and counted', () => {
   clock.runUntilIdle();
   assert.equal(a.stats.drops.notForUs, 1);
   assert.equal(a.stats.ipIn, 1);
+});
+
+test('an address removed with its interface is no longer ours, though the receive path found it ours a moment before', () => {
+  const { clock, b, link } = makePair();
+  const other = createLinkPair(clock, new Rng(3));
+  b.addInterface({ device: other.a, addresses: '10.9.0.1/24', name: 'lan' });
+  // A SYN from a's side of eth0 to b's address on lan (no listener: b answers with a RST).
+  const syn = (): Uint8Array => {
+    const src = Uint8Array.of(10, 0, 0, 1);
+    const dst = Uint8Array.of(10, 9, 0, 1);
+    const seg = { srcPort: 1234, dstPort: 80, seq: 1, ack: 0, flags: SYN, window: 1000, urgent: 0, options: [], payload: new Uint8Array(0) };
+    const packet = new Uint8Array(40);
+    emitTcp(seg, src, dst, packet, 20);
+    emitIpv4({ ttl: 64, protocol: 6, src, dst, flags: { DF: true } }, 20, packet, 0);
+    return packet;
+  };
+  link.a.send(syn());
+  clock.runUntilIdle();
+  assert.equal(b.stats.tcpIn, 1, 'taken while the address is ours');
+  const notForUs = b.stats.drops.notForUs;
+  assert.ok(b.removeInterface('lan'));
+  link.a.send(syn());
+  clock.runUntilIdle();
+  assert.equal(b.stats.tcpIn, 1, 'not taken once it is gone');
+  assert.equal(b.stats.drops.notForUs, notForUs + 1);
 });
