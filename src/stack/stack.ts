@@ -8,6 +8,7 @@
 
 import type { NetDevice } from '../link/device.js';
 import { recycleSegment, TcpConnection, resetFor } from '../tcp/connection.js';
+import { findTimestamp } from '../tcp/options.js';
 import { LINUX_PROFILE, type TcpConfig } from '../tcp/config.js';
 import { seqLe, seqLt } from '../tcp/seq.js';
 import { cookieSynAckWindow, COOKIE_PERIOD, SynCookies } from '../tcp/syncookie.js';
@@ -617,6 +618,9 @@ export class Stack implements TcpHost, UdpHost {
       const strict = parseTcp(buf.subarray(start, end), { src, dst });
       return this.badChecksum(strict.ok ? { layer: 'tcp', reason: 'bad checksum' } : strict.error, packet);
     }
+    if (this.runEp !== null && src === this.runSrc && dst === this.runDst && ecn === this.runEcn && this.batchOpen && this.continueRun(buf, start, end)) return;
+    this.runEp = null;
+    this.runCandidate = null;
     // The stack's one header view, unless a device delivered this packet
     // while another was being read (it is not kept past this call).
     const seg = this.rxBusy ? emptyTcpHeaderView() : this.rxView;
@@ -636,6 +640,73 @@ export class Stack implements TcpHost, UdpHost {
     } else {
       this.demuxTcp(src, dst, seg, packet);
     }
+    const ep = this.runCandidate;
+    if (ep !== null) this.startRun(ep, src, dst, ecn, buf, start, seg);
+  }
+
+  // Receive offload: within a receive batch, the segments that follow one
+  // a connection took by header prediction, with the same header but for
+  // the sequence number (the next one) and PSH, go to the connection
+  // without being parsed or looked up again (TcpConnection.
+  // continuePredicted), as GRO hands a kernel's TCP one segment for a
+  // burst. The connection still takes each as if it came alone, so nothing
+  // it sends or says changes. IPv4 only (its addresses are interned: the
+  // same flow, the same arrays).
+
+  /** The connection of the run, its addresses, ECN codepoint, header and the sequence number expected next. */
+  private runEp: TcpEndpoint | null = null;
+  private runCandidate: TcpEndpoint | null = null;
+  private runSrc: Uint8Array = EMPTY;
+  private runDst: Uint8Array = EMPTY;
+  private runEcn = 0;
+  private readonly runHeader = new Uint8Array(60);
+  private runHeaderLength = 0;
+  private runNext = 0;
+  private runAck = 0;
+  private runWindow = 0;
+  private runHasTs = false;
+  private readonly runTs = { val: 0, ecr: 0 };
+
+  /** The segment `seg` in buf at `start` was taken by header prediction: later ones like it may continue the run. */
+  private startRun(ep: TcpEndpoint, src: Uint8Array, dst: Uint8Array, ecn: number, buf: Uint8Array, start: number, seg: TcpHeaderView): void {
+    const hl = seg.headerLength;
+    for (let i = 0; i < hl; i++) this.runHeader[i] = buf[start + i]!;
+    this.runHeaderLength = hl;
+    this.runEp = ep;
+    this.runSrc = src;
+    this.runDst = dst;
+    this.runEcn = ecn;
+    this.runNext = (seg.seq + seg.payload.length) >>> 0;
+    this.runAck = seg.ack;
+    this.runWindow = seg.window;
+    const ts = findTimestamp(seg.options);
+    this.runHasTs = ts !== undefined;
+    if (ts !== undefined) {
+      this.runTs.val = ts.val;
+      this.runTs.ecr = ts.ecr;
+    }
+  }
+
+  /** Whether buf[start, end) continued the run (and was taken). */
+  private continueRun(buf: Uint8Array, start: number, end: number): boolean {
+    const hl = this.runHeaderLength;
+    if (((buf[start + 12]! >>> 4) << 2) !== hl || end - start <= hl) return false;
+    const seq = get32(buf, start + 4);
+    if (seq !== this.runNext) return false;
+    // The same header but for the sequence number (bytes 4-7), PSH and the checksum (16-17).
+    const h = this.runHeader;
+    for (let i = 0; i < 4; i++) if (buf[start + i] !== h[i]) return false;
+    for (let i = 8; i < 13; i++) if (buf[start + i] !== h[i]) return false;
+    if ((buf[start + 13]! | PSH) !== (h[13]! | PSH) || buf[start + 14] !== h[14] || buf[start + 15] !== h[15]) return false;
+    for (let i = 18; i < hl; i++) if (buf[start + i] !== h[i]) return false;
+    const ep = this.runEp!;
+    if (ep.closed) return false;
+    const payload = buf.subarray(start + hl, end);
+    if (!ep.conn.continuePredicted(seq, this.runAck, this.runWindow, payload, this.runHasTs ? this.runTs : undefined, this.clock.now(), true)) return false;
+    this.stats.tcpIn++;
+    this.stats.tcpInCoalesced++;
+    this.runNext = (seq + payload.length) >>> 0;
+    return true;
   }
 
   /** The received segment `seg` to its connection, or its listener, or an answer from CLOSED. */
@@ -672,7 +743,11 @@ export class Stack implements TcpHost, UdpHost {
         // gets in once the application accepts.
         return this.drop('acceptQueueFull', packet);
       }
-      ep.conn.onSegment(seg, this.clock.now(), this.batchOpen);
+      const conn = ep.conn;
+      const predicted = conn.stats.predictedIn;
+      conn.onSegment(seg, this.clock.now(), this.batchOpen);
+      // Taken by header prediction in a batch: segments like it may follow (see continueRun).
+      if (this.batchOpen && conn.stats.predictedIn !== predicted && !ep.closed) this.runCandidate = ep;
       if (!this.batchOpen) this.serviceTcp(ep);
       else if (!ep.batched) {
         // Answer once the batch has been read (see endReceiveBatch).
@@ -1008,6 +1083,7 @@ export class Stack implements TcpHost, UdpHost {
    */
   private readonly endReceiveBatch = (): void => {
     this.batchOpen = false;
+    this.runEp = null;
     const eps = this.batchedEps;
     if (eps.length === 0) return;
     for (let i = 0; i < eps.length; i++) {

@@ -65,6 +65,12 @@ export interface StackStats {
    * of each (segmentation offload: they reuse its headers).
    */
   tcpOutCut: number;
+  /**
+   * Of tcpIn, the segments a connection took as the continuation of a run
+   * in a receive batch, without parsing or looking them up again (receive
+   * offload: see Stack.continueRun).
+   */
+  tcpInCoalesced: number;
   /** TCP segments sent again, summed over every connection (up to date after each event the stack handles). */
   tcpRetransmits: number;
   /** RST segments sent (by connections and for segments that matched none) and received. */
@@ -107,6 +113,7 @@ export function newStats(): StackStats {
     tcpIn: 0,
     tcpOut: 0,
     tcpOutCut: 0,
+    tcpInCoalesced: 0,
     tcpRetransmits: 0,
     tcpResetsOut: 0,
     tcpResetsIn: 0,

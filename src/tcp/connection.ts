@@ -1424,25 +1424,36 @@ export class TcpConnection implements Connection {
    */
   private predicted(seg: Segment, ts: { val: number; ecr: number } | undefined, now: number): boolean {
     const payload = seg.payload;
-    const len = payload.length;
-    if (this.st !== 'ESTABLISHED' || (seg.flags & ~PSH) !== ACK || len === 0) return false;
+    if ((seg.flags & ~PSH) !== ACK || payload.length === 0) return false;
+    if (this.sackOk && findSack(seg.options) !== undefined) return false;
+    if ((this.ecnFlags & ECN_OK) !== 0 && seg.ecn === CE) return false;
     const seq = seg.seq >>> 0;
     const ack = seg.ack >>> 0;
+    if (!this.predictable(seq, ack, seg.window, payload.length, ts, now)) return false;
+    this.takePredicted(seq, ack, payload, ts, now, seg.payloadOwned === true);
+    return true;
+  }
+
+  /** What header prediction asks of the connection's state for a segment with these fields. */
+  private predictable(seq: number, ack: number, window: number, len: number, ts: { val: number; ecr: number } | undefined, now: number): boolean {
+    if (this.st !== 'ESTABLISHED') return false;
     if (seq !== this.rcvNxtV || ack !== this.sndUnaV || this.sndUnaV !== this.sndMax) return false;
-    if (seg.window * (1 << this.sndWscale) !== this.sndWndV) return false;
+    if (window * (1 << this.sndWscale) !== this.sndWndV) return false;
     if (this.tsOk && (ts === undefined || (this.tsRecentAt !== undefined && now - this.tsRecentAt < PAWS_IDLE && seqLt(ts.val, this.tsRecent)))) return false;
     if (this.rcvBuf.hasOutOfOrder || this.rcvFinSeq !== undefined || this.finReceived || this.userClosed || this.inRecovery || this.rtoRecovery) return false;
     if (len > this.rcvWndNow() || len > this.rcvBuf.free) return false;
-    if (this.sackOk && findSack(seg.options) !== undefined) return false;
-    if ((this.ecnFlags & ECN_OK) !== 0 && seg.ecn === CE) return false;
     const rack = this.rack;
-    if (rack !== undefined && rack.records !== 0) return false;
+    return rack === undefined || rack.records === 0;
+  }
+
+  /** A predicted segment's effects: those of the fifth step, then the text. */
+  private takePredicted(seq: number, ack: number, payload: Uint8Array, ts: { val: number; ecr: number } | undefined, now: number, owned: boolean): void {
     this.stats.predictedIn++;
     // The fifth step's effects on it: no probes outstanding, RACK has
     // nothing in flight to watch, and the window update moves SND.WL1/WL2
     // (the window itself is unchanged).
     this.persistProbes = 0;
-    if (rack !== undefined) this.rackAt = Infinity;
+    if (this.rack !== undefined) this.rackAt = Infinity;
     if (seqLt(this.sndWl1, seq) || (this.sndWl1 === seq && seqLe(this.sndWl2, ack))) {
       this.sndWl1 = seq;
       this.sndWl2 = ack;
@@ -1456,7 +1467,37 @@ export class TcpConnection implements Connection {
       const sample = Math.max(seqSub(this.tsNow(now), ts.ecr), 0) * 1000;
       space.rtt = space.rtt === undefined ? sample : (7 * space.rtt + sample) / 8;
     }
-    this.processText(seq, payload, now, seg.payloadOwned === true);
+    this.processText(seq, payload, now, owned);
+  }
+
+  /**
+   * Receive offload (the driver's half is Stack.continueRun): the next
+   * segment of a receive batch whose header is that of the segment this
+   * connection has just taken by header prediction, but for its sequence
+   * number (and PSH): the header checks of prediction hold for it as they
+   * did for that one, so only those on the connection's state are made
+   * again. Returns false, having changed nothing, if they fail: the driver
+   * then hands the segment over whole (onSegment). Otherwise the segment
+   * is taken exactly as onSegment(…, batched) would take it, without
+   * parsing it again: `ack`, `window` and `ts` are the run's header.
+   */
+  continuePredicted(seq: number, ack: number, window: number, payload: Uint8Array, ts: { val: number; ecr: number } | undefined, now: number, owned: boolean): boolean {
+    if (this.done || payload.length === 0 || !this.predictable(seq, ack, window, payload.length, ts, now)) return false;
+    this.lastNow = now;
+    this.stats.segmentsIn++;
+    this.lastRcvAt = now;
+    if (this.keepAlive) {
+      this.kaProbes = 0;
+      this.armKeepalive(now);
+    }
+    this.takePredicted(seq, ack, payload, ts, now, owned);
+    // onSegment's end for an ordinary segment of a batch: hold the answer
+    // when the data went in whole and in order (as it does here).
+    if ((this.st === 'ESTABLISHED' || this.st === 'CLOSE_WAIT') && seqSub(this.rcvNxtV, seq) === payload.length && !this.rcvBuf.hasOutOfOrder) {
+      this.outHold |= OUT_HELD;
+      return true;
+    }
+    this.output(now);
     return true;
   }
 

@@ -1,12 +1,18 @@
-// Segmentation offload inside the stack: a connection hands runs of
-// full-sized segments to the stack as one train (Segment.gsoSize), and the
-// stack cuts it, the first segment built as usual and the rest from its
-// headers. The packets must be the very ones the connection would have
-// sent one by one: each transfer below runs twice, with trains and with
-// every connection limited to single segments, and the two runs must put
-// the same bytes on the links at the same instants, under loss,
-// reordering, duplication, corruption, ECN marking, small MTUs and both IP
-// versions, with checksums computed or left to the device.
+// The stack's fast paths against the slow ones, on the wire.
+//
+// Segmentation offload: a connection hands runs of full-sized segments to
+// the stack as one train (Segment.gsoSize), and the stack cuts it, the
+// first segment built as usual and the rest from its headers. Header
+// prediction and receive offload: the next in-order segment skips most of
+// the segment processing, and in a receive batch the ones after it are not
+// even parsed or looked up again (Stack.continueRun).
+//
+// The packets must be the very ones of the slow ways: each transfer below
+// runs three times, as the stack runs it, with every connection limited to
+// single segments, and with header prediction (and so receive offload)
+// off; all three must put the same bytes on the links at the same
+// instants, under loss, reordering, duplication, corruption, ECN marking,
+// small MTUs and both IP versions.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,6 +22,7 @@ import { HOST_PROFILE, LINUX_PROFILE, type TcpConfig } from '../../src/tcp/confi
 import { parseAddress } from '../../src/stack/addr.js';
 import type { LinkOptions } from '../../src/sim/link.js';
 import type { TcpEndpoint } from '../../src/stack/tcp-endpoint.js';
+import { setHeaderPrediction } from '../../src/tcp/connection.js';
 import { pattern } from '../tcp/harness.js';
 
 interface Case {
@@ -62,11 +69,21 @@ interface Run {
   wire: string;
   packets: number;
   cut: number;
+  coalesced: number;
   receivedA: Uint8Array;
   receivedB: Uint8Array;
 }
 
-function run(c: Case, trains: boolean): Run {
+function run(c: Case, trains: boolean, prediction = true): Run {
+  setHeaderPrediction(prediction);
+  try {
+    return transfer(c, trains);
+  } finally {
+    setHeaderPrediction(true);
+  }
+}
+
+function transfer(c: Case, trains: boolean): Run {
   const p = makePair({ seed: 5, mtu: c.mtu ?? 1500, ab: c.link, ba: c.link, ...(c.tcp !== undefined ? { stack: { tcp: { ...LINUX_PROFILE, ...c.tcp } } } : {}) });
   const wire = createHash('sha256');
   let packets = 0;
@@ -134,19 +151,24 @@ function run(c: Case, trains: boolean): Run {
     if (ev.type === 'established' || ev.type === 'writable' || ev.type === 'readable') pump(a, toB, allowedA(), sentA);
   };
   p.clock.runUntil(600e6);
-  return { wire: wire.digest('hex'), packets, cut: p.a.stats.tcpOutCut + p.b.stats.tcpOutCut, receivedA: new Uint8Array(Buffer.concat(gotA)), receivedB: new Uint8Array(Buffer.concat(gotB)) };
+  return { wire: wire.digest('hex'), packets, cut: p.a.stats.tcpOutCut + p.b.stats.tcpOutCut, coalesced: p.a.stats.tcpInCoalesced + p.b.stats.tcpInCoalesced, receivedA: new Uint8Array(Buffer.concat(gotA)), receivedB: new Uint8Array(Buffer.concat(gotB)) };
 }
 
 for (const c of cases) {
-  test(`trains cut by the stack put the same packets on the wire as single segments: ${c.name}`, () => {
-    const withTrains = run(c, true);
-    const without = run(c, false);
+  test(`the stack's fast paths put the same packets on the wire as the slow ones: ${c.name}`, () => {
+    const fast = run(c, true);
+    const single = run(c, false);
+    const slow = run(c, true, false);
     const total = c.bytes * (c.rounds ?? 1);
-    assert.deepEqual(withTrains.receivedB, pattern(total, 1), 'everything arrived, in order');
-    if (c.both === true || c.rounds !== undefined) assert.deepEqual(withTrains.receivedA, pattern(total, 2), 'everything arrived the other way too');
-    assert.equal(without.cut, 0, 'no trains when connections send single segments');
-    assert.ok(withTrains.cut > withTrains.packets / 10, `trains were cut: ${withTrains.cut} of ${withTrains.packets} packets`);
-    assert.equal(withTrains.packets, without.packets);
-    assert.equal(withTrains.wire, without.wire, 'the same bytes at the same instants');
+    assert.deepEqual(fast.receivedB, pattern(total, 1), 'everything arrived, in order');
+    if (c.both === true || c.rounds !== undefined) assert.deepEqual(fast.receivedA, pattern(total, 2), 'everything arrived the other way too');
+    assert.equal(single.cut, 0, 'no trains when connections send single segments');
+    assert.ok(fast.cut > fast.packets / 10, `trains were cut: ${fast.cut} of ${fast.packets} packets`);
+    assert.equal(slow.coalesced, 0, 'no receive offload without header prediction');
+    if (c.link.batch === true && c.v6 !== true) assert.ok(fast.coalesced > 0, 'receive offload took segments');
+    assert.equal(single.packets, fast.packets);
+    assert.equal(single.wire, fast.wire, 'trains: the same bytes at the same instants');
+    assert.equal(slow.packets, fast.packets);
+    assert.equal(slow.wire, fast.wire, 'header prediction and receive offload: the same bytes at the same instants');
   });
 }
