@@ -618,7 +618,7 @@ export class Stack implements TcpHost, UdpHost {
       const strict = parseTcp(buf.subarray(start, end), { src, dst });
       return this.badChecksum(strict.ok ? { layer: 'tcp', reason: 'bad checksum' } : strict.error, packet);
     }
-    if (this.runEp !== null && src === this.runSrc && dst === this.runDst && ecn === this.runEcn && this.batchOpen && this.continueRun(buf, start, end)) return;
+    if (this.runEp !== null && ecn === this.runEcn && this.batchOpen && this.sameRunAddresses(src, dst) && this.continueRun(buf, start, end)) return;
     this.runEp = null;
     this.runCandidate = null;
     // The stack's one header view, unless a device delivered this packet
@@ -650,14 +650,16 @@ export class Stack implements TcpHost, UdpHost {
   // without being parsed or looked up again (TcpConnection.
   // continuePredicted), as GRO hands a kernel's TCP one segment for a
   // burst. The connection still takes each as if it came alone, so nothing
-  // it sends or says changes. IPv4 only (its addresses are interned: the
-  // same flow, the same arrays).
+  // it sends or says changes.
 
   /** The connection of the run, its addresses, ECN codepoint, header and the sequence number expected next. */
   private runEp: TcpEndpoint | null = null;
   private runCandidate: TcpEndpoint | null = null;
+  /** The run's addresses: IPv4 ones interned (compared by identity), IPv6 ones copied here. */
   private runSrc: Uint8Array = EMPTY;
   private runDst: Uint8Array = EMPTY;
+  private readonly runSrc6 = new Uint8Array(16);
+  private readonly runDst6 = new Uint8Array(16);
   private runEcn = 0;
   private readonly runHeader = new Uint8Array(60);
   private runHeaderLength = 0;
@@ -673,8 +675,16 @@ export class Stack implements TcpHost, UdpHost {
     for (let i = 0; i < hl; i++) this.runHeader[i] = buf[start + i]!;
     this.runHeaderLength = hl;
     this.runEp = ep;
-    this.runSrc = src;
-    this.runDst = dst;
+    if (src.length === 16) {
+      // IPv6 addresses are views of the packet: the run keeps copies.
+      this.runSrc6.set(src);
+      this.runDst6.set(dst);
+      this.runSrc = this.runSrc6;
+      this.runDst = this.runDst6;
+    } else {
+      this.runSrc = src;
+      this.runDst = dst;
+    }
     this.runEcn = ecn;
     this.runNext = (seg.seq + seg.payload.length) >>> 0;
     this.runAck = seg.ack;
@@ -685,6 +695,16 @@ export class Stack implements TcpHost, UdpHost {
       this.runTs.val = ts.val;
       this.runTs.ecr = ts.ecr;
     }
+  }
+
+  /** Whether a segment from `src` to `dst` is of the run's flow (IPv4: the same interned arrays; IPv6: the same bytes). */
+  private sameRunAddresses(src: Uint8Array, dst: Uint8Array): boolean {
+    if (src === this.runSrc && dst === this.runDst) return true;
+    if (src.length !== 16 || this.runSrc.length !== 16) return false;
+    const a = this.runSrc;
+    const b = this.runDst;
+    for (let i = 0; i < 16; i++) if (src[i] !== a[i] || dst[i] !== b[i]) return false;
+    return true;
   }
 
   /** Whether buf[start, end) continued the run (and was taken). */

@@ -13,12 +13,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
-import { makePair, B4 } from './helpers.js';
+import { makePair, A6, B4, B6 } from './helpers.js';
 import { LINUX_PROFILE } from '../../src/tcp/config.js';
 import { parseAddress } from '../../src/stack/addr.js';
 import { setHeaderPrediction, type TcpConnection } from '../../src/tcp/connection.js';
 import type { TcpEndpoint } from '../../src/stack/tcp-endpoint.js';
 import { emitIpv4 } from '../../src/wire/ipv4.js';
+import { emitIpv6 } from '../../src/wire/ipv6.js';
 import { emitTcp, tcpHeaderLength } from '../../src/wire/tcp.js';
 import { ACK, FIN, PSH, URG, type Segment, type TcpOption } from '../../src/wire/tcp-types.js';
 import { pattern } from '../tcp/harness.js';
@@ -57,9 +58,11 @@ interface Setup {
   ecn: boolean;
   /** Keepalive on at B (each segment re-arms its timer). */
   keepalive: boolean;
+  /** Over IPv6 (whose addresses the run compares byte by byte). */
+  v6: boolean;
 }
 
-const setup: fc.Arbitrary<Setup> = fc.record({ bBytes: fc.constantFrom(0, 0, 5000), ecn: fc.boolean(), keepalive: fc.boolean() });
+const setup: fc.Arbitrary<Setup> = fc.record({ bBytes: fc.constantFrom(0, 0, 5000), ecn: fc.boolean(), keepalive: fc.boolean(), v6: fc.boolean() });
 
 function play(pieces: Piece[], o: Setup, prediction: boolean): Outcome {
   setHeaderPrediction(prediction);
@@ -75,13 +78,13 @@ function play(pieces: Piece[], o: Setup, prediction: boolean): Outcome {
       if (o.bBytes > 0) ep.send(pattern(o.bBytes, 2));
       if (o.keepalive) ep.setKeepAlive(true, 500);
     };
-    const a = p.a.tcpConnect({ remoteAddr: parseAddress(B4)!, remotePort: 9 });
+    const a = p.a.tcpConnect({ remoteAddr: parseAddress(o.v6 ? B6 : B4)!, remotePort: 9 });
     a.handler = (ev) => {
       if (ev.type === 'established') a.send(pattern(3000, 1));
       if (ev.type === 'readable') while (a.read() !== null);
     };
     p.clock.runUntil(2e6);
-    assert.ok(server !== undefined);
+    assert.ok(server !== undefined, 'connected');
     const b = server.conn;
     const ac = a.conn;
     // From now on A is silent (its interface goes) and the batch speaks for it.
@@ -95,13 +98,15 @@ function play(pieces: Piece[], o: Setup, prediction: boolean): Outcome {
     let seq = ac.sndNxt;
     const tsRecent = field(b, 'tsRecent') as number;
     const window = Math.floor(b.sndWnd / 2 ** b.negotiated.sndWscale);
-    const src = Uint8Array.of(10, 0, 0, 1);
-    const dst = Uint8Array.of(10, 0, 0, 2);
+    const src = o.v6 ? parseAddress(A6)! : Uint8Array.of(10, 0, 0, 1);
+    const dst = o.v6 ? parseAddress(B6)! : Uint8Array.of(10, 0, 0, 2);
+    const ipLength = o.v6 ? 40 : 20;
     for (const pc of pieces) {
       const c = pc.change;
       const options: TcpOption[] = c === 'noTs' ? [] : [{ kind: 'nop' }, { kind: 'nop' }, { kind: 'timestamp', val: (tsRecent + (c === 'tsval' ? 1 : 0)) >>> 0, ecr: 0 }];
       if (c === 'sack') options.push({ kind: 'nop' }, { kind: 'nop' }, { kind: 'sack', blocks: [{ left: (b.sndNxt - 10) >>> 0, right: b.sndNxt }] });
-      const len = c === 'short' ? 7 : pc.len;
+      // A full-sized segment fills the MTU: 1448 bytes over IPv4, 1428 over IPv6.
+      const len = c === 'short' ? 7 : pc.len === 1448 && o.v6 ? 1428 : pc.len;
       if (c === 'gap') seq = (seq + 100) >>> 0;
       const seg: Segment = {
         srcPort: a.address().port,
@@ -116,9 +121,10 @@ function play(pieces: Piece[], o: Setup, prediction: boolean): Outcome {
         ecn: c === 'ce' ? 3 : 0,
       };
       const tcpLen = tcpHeaderLength(options) + len;
-      const packet = new Uint8Array(20 + tcpLen);
-      emitTcp(seg, src, dst, packet, 20);
-      emitIpv4({ ttl: 64, protocol: 6, src, dst, ecn: seg.ecn ?? 0, flags: { DF: true } }, tcpLen, packet, 0);
+      const packet = new Uint8Array(ipLength + tcpLen);
+      emitTcp(seg, src, dst, packet, ipLength);
+      if (o.v6) emitIpv6({ trafficClass: seg.ecn ?? 0, nextHeader: 6, hopLimit: 64, src, dst }, tcpLen, packet, 0);
+      else emitIpv4({ ttl: 64, protocol: 6, src, dst, ecn: seg.ecn ?? 0, flags: { DF: true } }, tcpLen, packet, 0);
       // All at the same instant: one batch at the other end.
       p.link.ab.send(packet);
       seq = (seq + len) >>> 0;
@@ -146,7 +152,7 @@ function play(pieces: Piece[], o: Setup, prediction: boolean): Outcome {
 }
 
 test('a batch answered with receive offload is answered as the full path answers it', () => {
-  let coalesced = 0;
+  const coalesced = { v4: 0, v6: 0 };
   fc.assert(
     fc.property(fc.array(piece, { minLength: 2, maxLength: 12 }), setup, (pieces, o) => {
       const fast = play(pieces, o, true);
@@ -155,10 +161,57 @@ test('a batch answered with receive offload is answered as the full path answers
       assert.deepEqual(fast.received, slow.received);
       assert.equal(fast.wire, slow.wire);
       assert.equal(slow.coalesced, 0);
-      coalesced += fast.coalesced;
+      coalesced[o.v6 ? 'v6' : 'v4'] += fast.coalesced;
     }),
     { numRuns: 150 },
   );
   // Most batches begin with runs of unchanged segments: offload took many.
-  assert.ok(coalesced > 150, `${coalesced} segments taken by receive offload`);
+  assert.ok(coalesced.v4 > 60 && coalesced.v6 > 60, `segments taken by receive offload: ${coalesced.v4} (IPv4), ${coalesced.v6} (IPv6)`);
 });
+
+for (const v6 of [false, true]) {
+  test(`a segment from another address with the run's very header is not taken into the run (IPv${v6 ? 6 : 4})`, () => {
+    const p = makePair({ seed: 4, ab: { batch: true, delay: 1000 }, ba: { batch: true, delay: 1000 } });
+    let server: TcpEndpoint | undefined;
+    const received: number[] = [];
+    p.b.tcpListen({ port: 9 }).onConnection = (ep) => {
+      server = ep;
+      ep.handler = (ev) => {
+        if (ev.type === 'readable') for (let d = ep.read(); d !== null; d = ep.read()) received.push(...d);
+      };
+    };
+    const a = p.a.tcpConnect({ remoteAddr: parseAddress(v6 ? B6 : B4)!, remotePort: 9 });
+    p.clock.runUntil(1e6);
+    assert.ok(server !== undefined, 'connected');
+    const b = server.conn;
+    p.a.removeInterface('eth0');
+    const tsRecent = field(b, 'tsRecent') as number;
+    const window = Math.floor(b.sndWnd / 2 ** b.negotiated.sndWscale);
+    const dst = v6 ? parseAddress(B6)! : Uint8Array.of(10, 0, 0, 2);
+    const packet = (src: Uint8Array, seq: number, payload: Uint8Array): Uint8Array => {
+      const len = payload.length;
+      const seg: Segment = { srcPort: a.address().port, dstPort: 9, seq, ack: b.sndUna, flags: ACK, window, urgent: 0, options: [{ kind: 'nop' }, { kind: 'nop' }, { kind: 'timestamp', val: tsRecent, ecr: 0 }], payload, ecn: 0 };
+      const ip = v6 ? 40 : 20;
+      const out = new Uint8Array(ip + 32 + len);
+      emitTcp(seg, src, dst, out, ip);
+      if (v6) emitIpv6({ nextHeader: 6, hopLimit: 64, src, dst }, 32 + len, out, 0);
+      else emitIpv4({ ttl: 64, protocol: 6, src, dst, flags: { DF: true } }, 32 + len, out, 0);
+      return out;
+    };
+    const peer = v6 ? parseAddress(A6)! : Uint8Array.of(10, 0, 0, 1);
+    const stranger = v6 ? parseAddress('fd00::66')! : Uint8Array.of(10, 0, 0, 66);
+    const seq = a.conn.sndNxt;
+    const before = b.stats.segmentsIn;
+    const data = pattern(1000, 1);
+    // One batch: the peer's next segment, then one from elsewhere with the
+    // header that would continue it (other bytes), then the peer's own.
+    p.link.ab.send(packet(peer, seq, data.subarray(0, 500)));
+    p.link.ab.send(packet(stranger, (seq + 500) >>> 0, pattern(500, 200)));
+    p.link.ab.send(packet(peer, (seq + 500) >>> 0, data.subarray(500)));
+    p.clock.runUntil(p.clock.now() + 100_000);
+    assert.deepEqual(received, [...data], "the peer's bytes, none of the stranger's");
+    assert.equal(b.stats.segmentsIn, before + 2, "the peer's two segments");
+    // The stranger's segment ended the run: the peer's next one took the full path.
+    assert.equal(p.b.stats.tcpInCoalesced, 0);
+  });
+}
