@@ -1349,7 +1349,7 @@ export class Stack implements TcpHost, UdpHost {
     if (first) {
       const h = this.trainHeader;
       h.ipLength = hlen;
-      h.tcpLength = packet.length - hlen - seg.payload.length;
+      h.tcpLength = tcpLen - seg.payload.length;
       h.bytes = this.trainHeaderBytes.subarray(0, hlen + h.tcpLength);
       h.bytes.set(packet.subarray(0, hlen + h.tcpLength));
       h.pseudoSum = pseudoHeaderSum(local, remote, IPPROTO_TCP, 0);

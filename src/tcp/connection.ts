@@ -2307,9 +2307,14 @@ export class TcpConnection implements Connection {
    * segment carrying SACK blocks was larger than the path MTU.
    */
   private dataMss(): number {
-    if (!this.sackOk || (this.dsack === undefined && !this.rcvBuf.hasOutOfOrder)) return this.sndMss;
+    if (!this.sendsSackBlocks()) return this.sndMss;
     const blocks = Math.min(this.rcvBuf.outOfOrderCount + (this.dsack !== undefined ? 1 : 0), maxSackBlocks(this.tsOk));
     return Math.max(1, this.sndMss - (4 + 8 * blocks));
+  }
+
+  /** Whether a segment sent now carries SACK blocks (RFC 2018 §4: out-of-order data held, or a D-SACK to report). */
+  private sendsSackBlocks(): boolean {
+    return this.sackOk && (this.rcvBuf.hasOutOfOrder || this.dsack !== undefined);
   }
 
   /**
@@ -2450,7 +2455,7 @@ export class TcpConnection implements Connection {
    * window reduction (only that one says CWR).
    */
   private trainable(): boolean {
-    if (this.sackOk && (this.rcvBuf.hasOutOfOrder || this.dsack !== undefined)) return false;
+    if (this.sendsSackBlocks()) return false;
     return (this.ecnFlags & ECN_CWR) === 0 || (this.ecnFlags & ECN_OK) === 0;
   }
 
@@ -2488,7 +2493,7 @@ export class TcpConnection implements Connection {
         if (seqGt(adv, this.rcvAdv)) this.rcvAdv = adv;
         // Most segments carry the timestamp alone: written into the
         // pooled segment's own option objects, allocating nothing.
-        if (this.sackOk && (this.rcvBuf.hasOutOfOrder || this.dsack !== undefined)) {
+        if (this.sendsSackBlocks()) {
           options = buildDataOptions(this.tsOk ? { val: this.tsNow(now), ecr: this.tsRecent } : undefined, this.sackBlocks());
         } else if (this.tsOk) {
           out = takeSegment();

@@ -68,12 +68,15 @@ export class RecvBuffer {
   outOfOrderDropped = 0;
   /**
    * Adopted payloads (see write): the in-order bytes from readPos on, in
-   * order, chunks[chunkHead] first; the ring holds the in-order bytes after
-   * them. Only while the ring holds no in-order byte is a payload adopted,
-   * so the chunks always come first.
+   * order, chunks[chunkHead] up to chunks[chunkEnd - 1]; the ring holds
+   * the in-order bytes after them. Only while the ring holds no in-order
+   * byte is a payload adopted, so the chunks always come first. Drained,
+   * the array is reused from its start (never emptied: V8 would give it
+   * a new backing store).
    */
   private chunks: Uint8Array[] = NO_CHUNKS;
   private chunkHead = 0;
+  private chunkEnd = 0;
   /** Bytes in the adopted chunks. */
   private chunkBytes = 0;
 
@@ -152,7 +155,7 @@ export class RecvBuffer {
     if (adopt && offset === 0 && end - start === data.length && data.length >= ADOPT_MIN && this.ranges.length === 0 && this.inOrderEnd === this.readPos + this.chunkBytes) {
       // In order, whole, and the ring holds nothing in order: keep it.
       if (this.chunks === NO_CHUNKS) this.chunks = [];
-      this.chunks.push(data);
+      this.chunks[this.chunkEnd++] = data;
       this.chunkBytes += data.length;
       this.inOrderEnd = end;
       return data.length;
@@ -203,10 +206,7 @@ export class RecvBuffer {
       this.chunks[this.chunkHead] = chunk.subarray(n);
     } else {
       this.chunks[this.chunkHead++] = NO_BYTES;
-      if (this.chunkHead === this.chunks.length) {
-        this.chunks.length = 0;
-        this.chunkHead = 0;
-      }
+      if (this.chunkHead === this.chunkEnd) this.chunkHead = this.chunkEnd = 0;
     }
     this.chunkBytes -= out.length;
     this.readPos += out.length;
@@ -221,7 +221,7 @@ export class RecvBuffer {
     if (this.readable !== 0 || this.ranges.length !== 0) return;
     this.ring = NO_BYTES;
     this.chunks = NO_CHUNKS;
-    this.chunkHead = 0;
+    this.chunkHead = this.chunkEnd = 0;
   }
 
   /** Move up to dst.length in-order bytes into `dst`; returns how many. */

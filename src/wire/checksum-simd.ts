@@ -141,14 +141,14 @@ export const simdSum: ((data: Uint8Array, start: number, n: number) => number) |
       };
 
 /**
- * The sums of a train's pieces: data[start, end) cut into pieces of `size`
- * bytes (the last may be shorter), each piece's one's-complement sum folded
- * to 16 bits in big-endian word order (its words counted from the piece's
- * first byte) written to out[0], out[1], ... The train is copied into the
- * module's memory in as few copies as its size allows, one per CHUNK bytes
- * of whole pieces, where summing each piece alone costs a copy per piece.
- * Undefined where the kernel could not be made; `size` must be at most
- * CHUNK.
+ * The kernel's sums for a train's pieces: data[start, end) cut into pieces
+ * of `size` bytes (the last may be shorter); out[k] is the unfolded 32-bit
+ * sum of the little-endian words of the first (length & ~15) bytes of the
+ * k-th piece, the rest of each piece left to the caller (pieceSums). The
+ * train is copied into the module's memory in as few copies as its size
+ * allows, one per CHUNK bytes of whole pieces, where summing each piece
+ * alone costs a copy per piece. Undefined where the kernel could not be
+ * made; `size` must be at most CHUNK.
  */
 export const simdPieceSums: ((data: Uint8Array, start: number, end: number, size: number, out: number[]) => void) | undefined =
   kernel === undefined
@@ -162,17 +162,8 @@ export const simdPieceSums: ((data: Uint8Array, start: number, end: number, size
           const gEnd = Math.min(end, g + group);
           mem.set(data.subarray(g, gEnd));
           for (let p = 0; p < gEnd - g; p += size) {
-            const n = Math.min(size, gEnd - g - p);
-            const n16 = n & ~15;
-            let le = n16 > 0 ? sum(p, n16) >>> 0 : 0;
-            while (le > 0xffff) le = (le & 0xffff) + Math.floor(le / 0x10000);
-            // The words the kernel left (fewer than 16 bytes), big-endian.
-            let be = ((le & 0xff) << 8) | (le >>> 8);
-            let i = p + n16;
-            for (; i + 1 < p + n; i += 2) be += (mem[i]! << 8) | mem[i + 1]!;
-            if (i < p + n) be += mem[i]! << 8;
-            while (be > 0xffff) be = (be & 0xffff) + (be >>> 16);
-            out[k++] = be;
+            const n16 = Math.min(size, gEnd - g - p) & ~15;
+            out[k++] = n16 > 0 ? sum(p, n16) >>> 0 : 0;
           }
         }
       };

@@ -133,7 +133,17 @@ export function incrementalUpdate(oldChecksum: number, oldWord: number, newWord:
  * segmentation offload sums the segments it cuts.
  */
 export function pieceSums(data: Uint8Array, start: number, end: number, size: number, out: number[]): void {
-  if (simdPieceSums !== undefined && size >= SIMD_FROM && size <= PIECE_SUMS_MAX) return simdPieceSums(data, start, end, size, out);
+  if (simdPieceSums !== undefined && size >= SIMD_FROM && size <= PIECE_SUMS_MAX) {
+    // The kernel sums each piece's multiple of 16 bytes; the words left are added here.
+    simdPieceSums(data, start, end, size, out);
+    let k = 0;
+    for (let p = start; p < end; p += size) {
+      const pEnd = Math.min(p + size, end);
+      out[k] = fold(addWords(data, p + ((pEnd - p) & ~15), pEnd, swap16(fold(out[k]!))));
+      k++;
+    }
+    return;
+  }
   let k = 0;
   for (let p = start; p < end; p += size) out[k++] = onesComplementSum(data, p, Math.min(p + size, end));
 }

@@ -5,7 +5,8 @@
 
 import { TcpConnection, resetFor, type OpenOptions } from '../../src/tcp/connection.js';
 import type { ConnEvent, FourTuple } from '../../src/tcp/types.js';
-import type { TcpConfig } from '../../src/tcp/config.js';
+import { profile, type TcpConfig } from '../../src/tcp/config.js';
+import fc from 'fast-check';
 import { ACK, FIN, PSH, RST, SYN, type Segment } from '../../src/wire/tcp-types.js';
 
 export const MS = 1000;
@@ -354,4 +355,34 @@ export function lossyPair(cfg: TcpConfig, o: { lossSeed: number; loss: number; a
   net.flush();
   net.runFor(o.settle);
   return { net, a, b };
+}
+
+/** The protocol options the differential tests vary. */
+export interface OptionChoice {
+  /** The bsd profile's timers instead of linux's. */
+  bsd: boolean;
+  timestamps: boolean;
+  sack: boolean;
+  windowScaling: boolean;
+  ecn: boolean;
+}
+
+/** Arbitraries for OptionChoice's fields, to spread into a test's fc.record. */
+export const optionChoice = {
+  bsd: fc.boolean(),
+  timestamps: fc.boolean(),
+  sack: fc.boolean(),
+  windowScaling: fc.boolean(),
+  ecn: fc.boolean(),
+};
+
+/** The configuration for a choice of options, with `extra` on top. */
+export function configFor(o: OptionChoice, extra: Partial<TcpConfig> = {}): TcpConfig {
+  return profile(o.bsd ? 'bsd' : 'linux', {
+    timestamps: o.timestamps,
+    sack: o.sack,
+    windowScaling: o.windowScaling,
+    ecn: o.ecn ? 'on' : 'off',
+    ...extra,
+  });
 }

@@ -14,17 +14,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { Net, MS, S, pattern, drainObserved, lossyPair, type Observed } from './harness.js';
-import { profile, type TcpConfig } from '../../src/tcp/config.js';
+import { Net, MS, S, pattern, drainObserved, lossyPair, configFor, optionChoice, type Observed, type OptionChoice } from './harness.js';
+import { profile } from '../../src/tcp/config.js';
 import { setHeaderPrediction, type TcpConnection } from '../../src/tcp/connection.js';
 import { ACK, CWR, ECE, FIN, PSH, RST, SYN, URG, type Segment, type TcpOption } from '../../src/wire/tcp-types.js';
 
-interface History {
-  bsd: boolean;
-  timestamps: boolean;
-  sack: boolean;
-  windowScaling: boolean;
-  ecn: boolean;
+interface History extends OptionChoice {
   /** Receive buffer auto-tuning (which keeps the receive-side RTT the data's timestamps give). */
   autotune: boolean;
   /** Bytes each way before the stimuli. */
@@ -35,11 +30,7 @@ interface History {
 }
 
 const history: fc.Arbitrary<History> = fc.record({
-  bsd: fc.boolean(),
-  timestamps: fc.boolean(),
-  sack: fc.boolean(),
-  windowScaling: fc.boolean(),
-  ecn: fc.boolean(),
+  ...optionChoice,
   autotune: fc.boolean(),
   aBytes: fc.constantFrom(0, 1, 5000, 40_000),
   bBytes: fc.constantFrom(0, 1, 5000),
@@ -84,21 +75,11 @@ const stimulus: fc.Arbitrary<Stimulus> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('timer' as const), dt: fc.integer({ min: 0, max: 2 * S }) }) },
 );
 
-function config(h: History): TcpConfig {
-  return profile(h.bsd ? 'bsd' : 'linux', {
-    timestamps: h.timestamps,
-    sack: h.sack,
-    windowScaling: h.windowScaling,
-    ecn: h.ecn ? 'on' : 'off',
-    ...(h.autotune ? { rcvBufMax: 1 << 20 } : {}),
-  });
-}
-
 /** Play the history with header prediction on or off; return the net and B's connection. */
 function play(h: History, prediction: boolean): { net: Net; b: TcpConnection | undefined } {
   setHeaderPrediction(prediction);
   try {
-    const pair = lossyPair(config(h), { ...h, settle: 30 * S });
+    const pair = lossyPair(configFor(h, h.autotune ? { rcvBufMax: 1 << 20 } : {}), { ...h, settle: 30 * S });
     if (pair === undefined) return { net: new Net(), b: undefined };
     const { net, b } = pair;
     // From here on the stimuli speak for A: B's answers go nowhere.

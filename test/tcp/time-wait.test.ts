@@ -12,17 +12,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { Net, MS, S, pattern, drainObserved, lossyPair, type Observed } from './harness.js';
-import { profile, type TcpConfig } from '../../src/tcp/config.js';
+import { Net, MS, S, pattern, drainObserved, lossyPair, configFor, optionChoice, type Observed, type OptionChoice } from './harness.js';
+import { profile } from '../../src/tcp/config.js';
 import { TcpConnection } from '../../src/tcp/connection.js';
 import { ACK, CWR, ECE, FIN, PSH, RST, SYN, type Segment, type TcpOption } from '../../src/wire/tcp-types.js';
 
-interface History {
-  bsd: boolean;
-  timestamps: boolean;
-  sack: boolean;
-  windowScaling: boolean;
-  ecn: boolean;
+interface History extends OptionChoice {
   aBytes: number;
   bBytes: number;
   /** Who closes first: A, B, or both at once (simultaneous close: CLOSING, then TIME-WAIT on both). */
@@ -32,11 +27,7 @@ interface History {
 }
 
 const history: fc.Arbitrary<History> = fc.record({
-  bsd: fc.boolean(),
-  timestamps: fc.boolean(),
-  sack: fc.boolean(),
-  windowScaling: fc.boolean(),
-  ecn: fc.boolean(),
+  ...optionChoice,
   aBytes: fc.integer({ min: 0, max: 30_000 }),
   bBytes: fc.integer({ min: 0, max: 30_000 }),
   first: fc.constantFrom<'A' | 'B' | 'both'>('A', 'B', 'both'),
@@ -78,18 +69,9 @@ const stimulus: fc.Arbitrary<Stimulus> = fc.record({
   ce: fc.boolean(),
 });
 
-function config(h: History): TcpConfig {
-  return profile(h.bsd ? 'bsd' : 'linux', {
-    timestamps: h.timestamps,
-    sack: h.sack,
-    windowScaling: h.windowScaling,
-    ecn: h.ecn ? 'on' : 'off',
-  });
-}
-
 /** Play the history; return the net and the connection that waits in TIME-WAIT (A's if both do). */
 function play(h: History): { net: Net; tw: TcpConnection | undefined } {
-  const pair = lossyPair(config(h), { ...h, settle: 20 * S });
+  const pair = lossyPair(configFor(h), { ...h, settle: 20 * S });
   if (pair === undefined) return { net: new Net(), tw: undefined };
   const { net, a, b } = pair;
   if (h.first === 'A' || h.first === 'both') a.close(net.now);
