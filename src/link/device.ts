@@ -25,8 +25,12 @@ export interface NetDevice {
    * views of it (the stack keeps large TCP payloads as they are).
    * `checksumValid`: the device vouches for the TCP/UDP checksum (it may
    * hold only the pseudo-header sum), so it must not be verified.
+   * `exclusive`: besides, nobody else holds or will take a view of the
+   * packet's bytes (nothing was shown it on the way, no tap, no log), so
+   * once the receiver keeps no view either, it may reuse the buffer for a
+   * packet of its own (Slab.recycle). Absent: false.
    */
-  onReceive: ((packet: Uint8Array, checksumValid?: boolean) => void) | null;
+  onReceive: ((packet: Uint8Array, checksumValid?: boolean, exclusive?: boolean) => void) | null;
   /**
    * Whether the device hands over what one read (one wake-up, one
    * interrupt) brought as a batch: a run of `onReceive` calls followed, in

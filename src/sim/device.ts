@@ -23,7 +23,7 @@ export interface SimDeviceStats {
 }
 
 export class SimDevice implements NetDevice {
-  onReceive: ((packet: Uint8Array) => void) | null = null;
+  onReceive: ((packet: Uint8Array, checksumValid?: boolean, exclusive?: boolean) => void) | null = null;
   /** The link's batches (each packet alone unless its options say `batch`) end with `onReceiveBatchEnd`. */
   readonly receiveBatches = true;
   onReceiveBatchEnd: (() => void) | null = null;
@@ -41,7 +41,7 @@ export class SimDevice implements NetDevice {
     readonly mtu: number = DEFAULT_SIM_MTU,
     readonly name = 'sim',
   ) {
-    rx.receiver = (packet) => this.receive(packet);
+    rx.receiver = (packet, exclusive) => this.receive(packet, exclusive);
     rx.batchEnd = () => this.onReceiveBatchEnd?.();
   }
 
@@ -80,7 +80,8 @@ export class SimDevice implements NetDevice {
     this.rx.batchEnd = null;
   }
 
-  private receive(packet: Uint8Array): void {
+  /** `exclusive`: the link showed the packet to nobody (Link.receiver). */
+  private receive(packet: Uint8Array, exclusive: boolean): void {
     const handler = this.onReceive;
     if (handler === null) {
       this.stats.rxUnclaimed++;
@@ -88,7 +89,7 @@ export class SimDevice implements NetDevice {
     }
     this.stats.rxPackets++;
     this.stats.rxBytes += packet.length;
-    handler(packet);
+    handler(packet, false, exclusive);
   }
 }
 

@@ -125,9 +125,11 @@ interface Arrival {
   packet: Uint8Array;
   duplicate: boolean;
   corruptedBit: number | undefined;
+  /** A watcher or a dropWhere predicate was shown the packet when it was sent. */
+  seen: boolean;
 }
 
-const EMPTY_ARRIVAL: Arrival = { at: 0, index: 0, packet: new Uint8Array(0), duplicate: false, corruptedBit: undefined };
+const EMPTY_ARRIVAL: Arrival = { at: 0, index: 0, packet: new Uint8Array(0), duplicate: false, corruptedBit: undefined, seen: false };
 
 interface Resolved {
   delay: number;
@@ -188,8 +190,13 @@ function resolve(o: LinkOptions): Resolved {
 }
 
 export class Link {
-  /** Called with each packet that arrives; a link with none drops (reason 'noReceiver'). */
-  receiver: ((packet: Uint8Array) => void) | null;
+  /**
+   * Called with each packet that arrives; a link with none drops (reason
+   * 'noReceiver'). `exclusive`: nobody but the receiver has seen this
+   * buffer since the sender gave it away (no watcher, no dropWhere
+   * predicate), so once the receiver is done with it, it may reuse it.
+   */
+  receiver: ((packet: Uint8Array, exclusive: boolean) => void) | null;
   /** Called after each batch of deliveries (one packet, unless `batch`). */
   batchEnd: (() => void) | null = null;
   readonly stats: LinkStats = {
@@ -208,6 +215,8 @@ export class Link {
   /** Each packet's six random draws (reused). */
   private readonly draws = new Float64Array(6);
   private readonly watchers: Array<(e: LinkEvent) => void> = [];
+  /** Watchers that may keep the packets they are shown. */
+  private keepers = 0;
 
   // Transmitter: free from txFreeUs + txFreeRem / bandwidth µs on.
   private txFreeUs = Number.NEGATIVE_INFINITY;
@@ -229,7 +238,7 @@ export class Link {
     private readonly clock: Clock,
     private readonly rng: Rng,
     options: LinkOptions = {},
-    receiver: ((packet: Uint8Array) => void) | null = null,
+    receiver: ((packet: Uint8Array, exclusive: boolean) => void) | null = null,
   ) {
     this.options = { ...options };
     this.o = resolve(this.options);
@@ -251,12 +260,24 @@ export class Link {
     this.options = next;
   }
 
-  /** Observe every send, drop and delivery. Returns a function that stops observing. */
-  watch(fn: (e: LinkEvent) => void): () => void {
+  /**
+   * Observe every send, drop and delivery. Returns a function that stops
+   * observing. The watcher may keep the packets it is shown (they are then
+   * never delivered as exclusive, see `receiver`), unless it says
+   * `keepsPackets: false`: it reads them during the call only (a hash, a
+   * copy), and must not hold a view of one afterwards.
+   */
+  watch(fn: (e: LinkEvent) => void, opts: { keepsPackets?: boolean } = {}): () => void {
+    const keeps = opts.keepsPackets !== false;
     this.watchers.push(fn);
+    if (keeps) this.keepers++;
+    let stopped = false;
     return () => {
+      if (stopped) return;
+      stopped = true;
       const i = this.watchers.indexOf(fn);
       if (i >= 0) this.watchers.splice(i, 1);
+      if (keeps) this.keepers--;
     };
   }
 
@@ -321,7 +342,10 @@ export class Link {
    * not modify `packet` afterwards. The receiver gets this very buffer,
    * except that a corrupted packet is a modified copy and the extra copy of
    * a duplicated packet is a separate buffer, so nothing the receiver does
-   * to one delivery can change another, nor the sender's bytes.
+   * to one delivery can change another, nor the sender's bytes. A watcher
+   * (or a dropWhere predicate) may keep the packets it is shown: a packet
+   * seen so is not delivered as `exclusive`, so its receiver never reuses
+   * it.
    */
   send(packet: Uint8Array): void {
     const o = this.o;
@@ -411,13 +435,16 @@ export class Link {
       this.stats.corrupted++;
     }
     if (second !== null) this.stats.duplicated++;
+    // Whether anyone else was shown the buffer that goes on (the copies
+    // made here are the link's own).
+    const seen = first === packet && (this.keepers > 0 || this.scriptDropWhere.length > 0);
     if (o.batch) {
-      this.arrive(at, index, first, false, corruptedBit);
-      if (second !== null) this.arrive(at, index, second, true, undefined);
+      this.arrive(at, index, first, false, corruptedBit, seen);
+      if (second !== null) this.arrive(at, index, second, true, undefined, false);
       return;
     }
-    this.clock.setTimer(at, () => this.deliverAlone(index, first, false, corruptedBit));
-    if (second !== null) this.clock.setTimer(at, () => this.deliverAlone(index, second, true, undefined));
+    this.clock.setTimer(at, () => this.deliverAlone(index, first, false, corruptedBit, seen));
+    if (second !== null) this.clock.setTimer(at, () => this.deliverAlone(index, second, true, undefined, false));
   }
 
   /** Packets of a `batch` link on their way, by arrival time (ties in sending order), from arrivalsHead on. */
@@ -429,15 +456,16 @@ export class Link {
   /** Arrival records delivered and free for reuse (one per packet in flight at most). */
   private readonly spareArrivals: Arrival[] = [];
 
-  private arrive(at: number, index: number, packet: Uint8Array, duplicate: boolean, corruptedBit: number | undefined): void {
+  private arrive(at: number, index: number, packet: Uint8Array, duplicate: boolean, corruptedBit: number | undefined, seen: boolean): void {
     let a = this.spareArrivals.pop();
-    if (a === undefined) a = { at, index, packet, duplicate, corruptedBit };
+    if (a === undefined) a = { at, index, packet, duplicate, corruptedBit, seen };
     else {
       a.at = at;
       a.index = index;
       a.packet = packet;
       a.duplicate = duplicate;
       a.corruptedBit = corruptedBit;
+      a.seen = seen;
     }
     const q = this.arrivals;
     let i = q.length;
@@ -470,7 +498,7 @@ export class Link {
       const a = q[this.arrivalsHead]!;
       q[this.arrivalsHead++] = EMPTY_ARRIVAL;
       n++;
-      this.deliver(a.index, a.packet, a.duplicate, a.corruptedBit);
+      this.deliver(a.index, a.packet, a.duplicate, a.corruptedBit, a.seen);
       a.packet = EMPTY_ARRIVAL.packet; // the record keeps no packet while it waits for reuse
       this.spareArrivals.push(a);
     }
@@ -485,11 +513,11 @@ export class Link {
     this.armBatch();
   };
 
-  private deliverAlone(index: number, packet: Uint8Array, duplicate: boolean, corruptedBit: number | undefined): void {
-    if (this.deliver(index, packet, duplicate, corruptedBit)) this.batchEnd?.();
+  private deliverAlone(index: number, packet: Uint8Array, duplicate: boolean, corruptedBit: number | undefined, seen: boolean): void {
+    if (this.deliver(index, packet, duplicate, corruptedBit, seen)) this.batchEnd?.();
   }
 
-  private deliver(index: number, packet: Uint8Array, duplicate: boolean, corruptedBit: number | undefined): boolean {
+  private deliver(index: number, packet: Uint8Array, duplicate: boolean, corruptedBit: number | undefined, seen: boolean): boolean {
     const now = this.clock.now();
     const receiver = this.receiver;
     if (receiver === null) {
@@ -498,7 +526,7 @@ export class Link {
     }
     this.stats.delivered++;
     if (this.watchers.length > 0) this.emit({ kind: 'deliver', time: now, index, packet, duplicate, corruptedBit });
-    receiver(packet);
+    receiver(packet, !seen && this.keepers === 0);
     return true;
   }
 

@@ -56,9 +56,13 @@ export class Tap {
     const tap = new Tap(opts);
     const kind = opts.at ?? 'send';
     tap.stops.push(
-      link.watch((e) => {
-        if (e.kind === kind) tap.add(e, kind === 'send' ? 'out' : 'in');
-      }),
+      // A tap records copies, so it keeps no packet it is shown.
+      link.watch(
+        (e) => {
+          if (e.kind === kind) tap.add(e, kind === 'send' ? 'out' : 'in');
+        },
+        { keepsPackets: false },
+      ),
     );
     return tap;
   }
@@ -71,12 +75,18 @@ export class Tap {
   static onDevice(dev: SimDevice, opts: Omit<TapOptions, 'at'> = {}): Tap {
     const tap = new Tap(opts);
     tap.stops.push(
-      dev.tx.watch((e) => {
-        if (e.kind === 'send') tap.add(e, 'out');
-      }),
-      dev.rx.watch((e) => {
-        if (e.kind === 'deliver') tap.add(e, 'in');
-      }),
+      dev.tx.watch(
+        (e) => {
+          if (e.kind === 'send') tap.add(e, 'out');
+        },
+        { keepsPackets: false },
+      ),
+      dev.rx.watch(
+        (e) => {
+          if (e.kind === 'deliver') tap.add(e, 'in');
+        },
+        { keepsPackets: false },
+      ),
     );
     return tap;
   }

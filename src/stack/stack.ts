@@ -348,7 +348,7 @@ export class Stack implements TcpHost, UdpHost {
       if (addrs.some((a) => a.addr.length === 4)) this.routes.add(IPV4_ANY, 0, iface);
       if (addrs.some((a) => a.addr.length === 16)) this.routes.add(IPV6_ANY, 0, iface);
     }
-    opts.device.onReceive = (packet, checksumValid) => this.receive(iface, packet, checksumValid === true);
+    opts.device.onReceive = (packet, checksumValid, exclusive) => this.receive(iface, packet, checksumValid === true, exclusive === true);
     if (opts.device.receiveBatches === true) opts.device.onReceiveBatchEnd = this.endReceiveBatch;
     return iface;
   }
@@ -502,16 +502,18 @@ export class Stack implements TcpHost, UdpHost {
   /**
    * One IP packet from an interface (null: loopback). `checksumValid`: the
    * device vouches for the TCP/UDP checksum (checksum offload), which may
-   * hold only the pseudo-header sum and is not verified.
+   * hold only the pseudo-header sum and is not verified. `exclusive`: the
+   * device vouches that nobody else holds a view of the packet
+   * (NetDevice.onReceive), so it may be recycled once the stack is done.
    */
-  private receive(iface: NetInterface | null, packet: Uint8Array, checksumValid = false): void {
+  private receive(iface: NetInterface | null, packet: Uint8Array, checksumValid = false, exclusive = false): void {
     if (this.closedStack) return;
     this.stats.ipIn++;
     if (iface !== null && iface.device.receiveBatches === true) this.batchOpen = true;
     if (packet.length === 0) return this.malformed({ layer: 'ipv4', reason: 'empty packet' }, packet);
     const version = packet[0]! >>> 4;
-    if (version === 4) this.inputIpv4(packet, checksumValid);
-    else if (version === 6) this.inputIpv6(packet, checksumValid);
+    if (version === 4) this.inputIpv4(packet, checksumValid, exclusive);
+    else if (version === 6) this.inputIpv6(packet, checksumValid, exclusive);
     else this.malformed({ layer: 'ipv4', reason: `bad version ${version}` }, packet);
     void iface;
   }
@@ -537,7 +539,7 @@ export class Stack implements TcpHost, UdpHost {
     this.drop('badChecksum', packet, error);
   }
 
-  private inputIpv4(packet: Uint8Array, checksumValid: boolean): void {
+  private inputIpv4(packet: Uint8Array, checksumValid: boolean, exclusive: boolean): void {
     // The common case read in place, without a parsed header: a whole TCP
     // packet without options for one of our addresses, from a unicast
     // source, its header checksum right. Anything else goes the long way.
@@ -547,7 +549,7 @@ export class Stack implements TcpHost, UdpHost {
         const dst = this.addr4(packet, 16);
         const src = this.addr4(packet, 12);
         if ((dst[0] === 127 || this.isLocal4(packet, 16)) && !isMulticastOrBroadcast(src) && !isUnspecified(src)) {
-          return this.inputTcp(src, dst, packet, 20, total, packet, checksumValid, packet[1]! & 3);
+          return this.inputTcp(src, dst, packet, 20, total, packet, checksumValid, packet[1]! & 3, exclusive);
         }
       }
     }
@@ -571,7 +573,7 @@ export class Stack implements TcpHost, UdpHost {
     const dst = this.addr4(packet, 16);
     switch (ip.protocol) {
       case IPPROTO_TCP:
-        return this.inputTcp(src, dst, ip.payload, 0, ip.payload.length, packet, checksumValid, ip.ecn);
+        return this.inputTcp(src, dst, ip.payload, 0, ip.payload.length, packet, checksumValid, ip.ecn, exclusive);
       case IPPROTO_UDP:
         return this.inputUdp(src, dst, ip.payload, packet, checksumValid);
       case IPPROTO_ICMP:
@@ -583,7 +585,7 @@ export class Stack implements TcpHost, UdpHost {
     }
   }
 
-  private inputIpv6(packet: Uint8Array, checksumValid: boolean): void {
+  private inputIpv6(packet: Uint8Array, checksumValid: boolean, exclusive: boolean): void {
     const r = parseIpv6(packet);
     if (!r.ok) return this.malformed(r.error, packet);
     const ip = r.value;
@@ -592,7 +594,7 @@ export class Stack implements TcpHost, UdpHost {
     if (ip.isFragment) return this.drop('fragment', packet);
     switch (ip.upperProtocol) {
       case IPPROTO_TCP:
-        return this.inputTcp(ip.src, ip.finalDestination, ip.payload, 0, ip.payload.length, packet, checksumValid, ip.ecn);
+        return this.inputTcp(ip.src, ip.finalDestination, ip.payload, 0, ip.payload.length, packet, checksumValid, ip.ecn, exclusive);
       case IPPROTO_UDP:
         return this.inputUdp(ip.src, ip.finalDestination, ip.payload, packet, checksumValid);
       case IPPROTO_ICMPV6:
@@ -612,13 +614,25 @@ export class Stack implements TcpHost, UdpHost {
 
   // ------------------------------------------------------------------ TCP
 
-  /** The TCP segment buf[start, end) of IP packet `packet` arrived from `src` for `dst`. */
-  private inputTcp(src: Uint8Array, dst: Uint8Array, buf: Uint8Array, start: number, end: number, packet: Uint8Array, checksumValid: boolean, ecn: number): void {
+  /**
+   * The TCP segment buf[start, end) of IP packet `packet` arrived from
+   * `src` for `dst`. `exclusive`: nobody else holds a view of `packet`.
+   */
+  private inputTcp(src: Uint8Array, dst: Uint8Array, buf: Uint8Array, start: number, end: number, packet: Uint8Array, checksumValid: boolean, ecn: number, exclusive: boolean): void {
     if (!checksumValid && !verifyTcpChecksum(buf, src, dst, start, end)) {
       const strict = parseTcp(buf.subarray(start, end), { src, dst });
       return this.badChecksum(strict.ok ? { layer: 'tcp', reason: 'bad checksum' } : strict.error, packet);
     }
-    if (this.runEp !== null && ecn === this.runEcn && this.batchOpen && this.sameRunAddresses(src, dst) && this.continueRun(buf, start, end)) return;
+    if (this.runEp !== null && ecn === this.runEcn && this.batchOpen && this.sameRunAddresses(src, dst)) {
+      // A packet small enough to be a slab's (a payload below the size a
+      // receive buffer adopts) is copied into the receive buffer and then
+      // recycled, when nobody else holds it.
+      const recycle = exclusive && packet.length <= packetSlab.limit;
+      if (this.continueRun(buf, start, end, !recycle)) {
+        if (recycle && packetSlab.recycle(packet)) this.stats.tcpInRecycled++;
+        return;
+      }
+    }
     this.runEp = null;
     this.runCandidate = null;
     // The stack's one header view, unless a device delivered this packet
@@ -707,8 +721,8 @@ export class Stack implements TcpHost, UdpHost {
     return true;
   }
 
-  /** Whether buf[start, end) continued the run (and was taken). */
-  private continueRun(buf: Uint8Array, start: number, end: number): boolean {
+  /** Whether buf[start, end) continued the run (and was taken). `owned`: the connection may keep the payload. */
+  private continueRun(buf: Uint8Array, start: number, end: number, owned: boolean): boolean {
     const hl = this.runHeaderLength;
     if (((buf[start + 12]! >>> 4) << 2) !== hl || end - start <= hl) return false;
     const seq = get32(buf, start + 4);
@@ -722,7 +736,7 @@ export class Stack implements TcpHost, UdpHost {
     const ep = this.runEp!;
     if (ep.closed) return false;
     const payload = buf.subarray(start + hl, end);
-    if (!ep.conn.continuePredicted(seq, this.runAck, this.runWindow, payload, this.runHasTs ? this.runTs : undefined, this.clock.now(), true)) return false;
+    if (!ep.conn.continuePredicted(seq, this.runAck, this.runWindow, payload, this.runHasTs ? this.runTs : undefined, this.clock.now(), owned)) return false;
     this.stats.tcpIn++;
     this.stats.tcpInCoalesced++;
     this.runNext = (seq + payload.length) >>> 0;
@@ -1280,7 +1294,8 @@ export class Stack implements TcpHost, UdpHost {
       if (!h.partial) pieceSums(train, size, train.length, size, sums);
       for (let off = size, k = 0; off < train.length; off += size, k++) {
         const end = Math.min(off + size, train.length);
-        const packet = packetSlab.alloc(headers + end - off);
+        // Every byte is written: a recycled buffer will do.
+        const packet = packetSlab.take(headers + end - off);
         const id = v6 ? 0 : this.nextIpId();
         writeTrainPiece(h, packet, (seg.seq + off) >>> 0, end === train.length && (flags & PSH) !== 0, id, train.subarray(off, end), h.partial ? 0 : sums[k]!);
         this.stats.tcpOut++;
@@ -1327,7 +1342,8 @@ export class Stack implements TcpHost, UdpHost {
     const v6 = remote.length === 16;
     const hlen = v6 ? IPV6_HEADER : IPV4_HEADER;
     const tcpLen = tcpHeaderLength(seg.options) + seg.payload.length;
-    const packet = packetSlab.alloc(hlen + tcpLen);
+    // emitTcp and emitIpv4/emitIpv6 write every byte: a recycled buffer will do.
+    const packet = packetSlab.take(hlen + tcpLen);
     // Checksum offload: the device (the kernel behind a TUN) completes the
     // checksum if the packet ever leaves the host; nobody sums the data.
     const partial = path.iface !== null && path.iface.device.checksumOffload === true;

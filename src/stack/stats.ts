@@ -71,6 +71,12 @@ export interface StackStats {
    * offload: see Stack.continueRun).
    */
   tcpInCoalesced: number;
+  /**
+   * Of tcpInCoalesced, the packets the packet slab took back once their
+   * payload was copied, for the next packets sent to reuse (only those a
+   * device delivered as exclusive: see NetDevice.onReceive; Slab.recycle).
+   */
+  tcpInRecycled: number;
   /** TCP segments sent again, summed over every connection (up to date after each event the stack handles). */
   tcpRetransmits: number;
   /** RST segments sent (by connections and for segments that matched none) and received. */
@@ -114,6 +120,7 @@ export function newStats(): StackStats {
     tcpOut: 0,
     tcpOutCut: 0,
     tcpInCoalesced: 0,
+    tcpInRecycled: 0,
     tcpRetransmits: 0,
     tcpResetsOut: 0,
     tcpResetsIn: 0,

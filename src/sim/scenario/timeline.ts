@@ -56,7 +56,7 @@ export class Timeline {
         const entry = byIndex.get(e.index);
         if (entry && entry.arrivedAt === undefined) entry.arrivedAt = e.time;
       }
-    });
+    }, { keepsPackets: false }); // entries hold copies
   }
 
   /**

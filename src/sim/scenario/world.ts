@@ -156,7 +156,7 @@ export class World {
         const list = this.conns[side];
         const c = list[list.length - 1];
         if (c !== undefined) this.cwnd[side].push({ t: e.time, cwnd: c.ep.conn.cwnd, ssthresh: c.ep.conn.ssthresh });
-      });
+      }, { keepsPackets: false });
     }
     this.pair.a.onReceive = (p) => this.ports.get('A')?.deliver(p);
     this.pair.b.onReceive = (p) => this.ports.get('B')?.deliver(p);
