@@ -33,10 +33,10 @@ import {
   type Icmpv6Message,
 } from '../wire/icmpv6.js';
 import { pieceSums, pseudoHeaderSum, sum20 } from '../wire/checksum.js';
-import { emitIpv4, parseIpv4, type Ipv4Fields } from '../wire/ipv4.js';
+import { emitIpv4, parseIpv4, writeIpv4Header } from '../wire/ipv4.js';
 import { emitIpv6, IPV6_NO_NEXT_HEADER, parseIpv6 } from '../wire/ipv6.js';
 import { ACK, PSH, RST, SYN, type Segment } from '../wire/tcp-types.js';
-import { emitTcp, emptyTcpHeaderView, IPPROTO_TCP, parseTcp, parseTcpInto, tcpHeaderLength, verifyTcpChecksum, type TcpHeaderView, type TimestampOption } from '../wire/tcp.js';
+import { emptyTcpHeaderView, IPPROTO_TCP, ownTcpHeaderLength, parseTcp, parseTcpInto, verifyTcpChecksum, writeTcp, type TcpHeaderView, type TimestampOption } from '../wire/tcp.js';
 import { prepareTrain, writeTrainPiece, type TrainHeader } from '../wire/tcp-train.js';
 import { emitUdp, IPPROTO_UDP, parseUdp } from '../wire/udp.js';
 import { packetSlab } from '../wire/slab.js';
@@ -1089,8 +1089,6 @@ export class Stack implements TcpHost, UdpHost {
     return this.conns.values();
   }
 
-  /** The IPv4 header fields of outgoing TCP segments, filled in for each (emitIpv4 keeps nothing). */
-  private readonly tcpIpv4Header: Ipv4Fields & { ecn: number; identification: number } = { ecn: 0, ttl: 64, protocol: IPPROTO_TCP, src: EMPTY, dst: EMPTY, identification: 0, flags: { DF: true } };
 
   /** The connection the last segment went to, and its packet's addresses and ports (see demuxTcp). */
   private lastEp: TcpEndpoint | null = null;
@@ -1341,25 +1339,20 @@ export class Stack implements TcpHost, UdpHost {
     }
     const v6 = remote.length === 16;
     const hlen = v6 ? IPV6_HEADER : IPV4_HEADER;
-    const tcpLen = tcpHeaderLength(seg.options) + seg.payload.length;
-    // emitTcp and emitIpv4/emitIpv6 write every byte: a recycled buffer will do.
+    // Every segment sent here is the stack's own (a connection's, or an
+    // answer the stack made), its fields in range by construction: it is
+    // written without checking them again (writeTcp, writeIpv4Header).
+    const tcpHeader = ownTcpHeaderLength(seg.options);
+    const tcpLen = tcpHeader + seg.payload.length;
+    // The writers set every byte: a recycled buffer will do.
     const packet = packetSlab.take(hlen + tcpLen);
     // Checksum offload: the device (the kernel behind a TUN) completes the
     // checksum if the packet ever leaves the host; nobody sums the data.
     const partial = path.iface !== null && path.iface.device.checksumOffload === true;
-    emitTcp(seg, local, remote, packet, hlen, partial);
+    writeTcp(seg, local, remote, packet, hlen, partial, tcpHeader);
     const ecn = seg.ecn ?? 0;
     if (v6) emitIpv6({ trafficClass: ecn, nextHeader: IPPROTO_TCP, hopLimit: this.ttl, src: local, dst: remote }, tcpLen, packet, 0);
-    else {
-      const h = this.tcpIpv4Header;
-      h.ecn = ecn;
-      h.ttl = this.ttl;
-      h.src = local;
-      h.dst = remote;
-      h.identification = this.nextIpId();
-      emitIpv4(h, tcpLen, packet, 0);
-      h.src = h.dst = EMPTY;
-    }
+    else writeIpv4Header(packet, 0, tcpLen, ecn, this.nextIpId(), true, this.ttl, IPPROTO_TCP, local, remote);
     this.stats.tcpOut++;
     if ((seg.flags & RST) !== 0) this.stats.tcpResetsOut++;
     if (first) {

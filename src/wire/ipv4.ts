@@ -185,6 +185,28 @@ export function emitIpv4(fields: Ipv4Fields, payloadLength: number, out: Uint8Ar
   return headerLength;
 }
 
+/**
+ * emitIpv4 for the stack's own packets: a 20-byte header without options
+ * or fragmentation, DSCP 0, with ECN codepoint `ecn`, DF if `df`; the same
+ * bytes, written without checking any field (the stack's values are in
+ * range by construction; test/wire/ipv4.test.ts holds the two writers to
+ * the same output). Returns 20.
+ */
+export function writeIpv4Header(out: Uint8Array, offset: number, payloadLength: number, ecn: number, identification: number, df: boolean, ttl: number, protocol: number, src: Uint8Array, dst: Uint8Array): number {
+  out[offset] = 0x45;
+  out[offset + 1] = ecn;
+  put16(out, offset + 2, MIN_HEADER + payloadLength);
+  put16(out, offset + 4, identification);
+  put16(out, offset + 6, df ? 0x4000 : 0);
+  out[offset + 8] = ttl;
+  out[offset + 9] = protocol;
+  put16(out, offset + 10, 0);
+  out.set(src, offset + 12);
+  out.set(dst, offset + 16);
+  put16(out, offset + 10, internetChecksum(out, offset, offset + MIN_HEADER));
+  return MIN_HEADER;
+}
+
 /** Dotted-decimal text of a 4-byte address. */
 export function formatIpv4(addr: Uint8Array): string {
   return `${addr[0]}.${addr[1]}.${addr[2]}.${addr[3]}`;

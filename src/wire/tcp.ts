@@ -403,7 +403,33 @@ export function emitTcp(seg: Segment, src: Uint8Array, dst: Uint8Array, out: Uin
   const length = headerLength + seg.payload.length;
   if (src.length === 4) checkUint('IPv4 TCP segment length', length, 16);
   checkRoom(out, offset, length);
+  return writeTcp(seg, src, dst, out, offset, partialChecksum, headerLength);
+}
 
+/**
+ * Header length of a segment with these options, like tcpHeaderLength but
+ * without checking them: for segments the stack's own connections made,
+ * whose fields are in range by construction.
+ */
+export function ownTcpHeaderLength(options: readonly TcpOption[]): number {
+  let n = 0;
+  for (let i = 0; i < options.length; i++) {
+    const o = options[i]!;
+    // The options of an ordinary segment first (nop, nop, timestamp).
+    n += o.kind === 'nop' ? 1 : o.kind === 'timestamp' ? 10 : optionLength(o);
+  }
+  return MIN_HEADER + ((n + 3) & ~3);
+}
+
+/**
+ * emitTcp for a segment the stack's own connection made, whose fields and
+ * options are in range by construction and whose header is
+ * `headerLength` bytes (ownTcpHeaderLength): the same bytes, without
+ * checking any field again (a per-packet cost on the stack's send path;
+ * test/wire/tcp.test.ts holds the two writers to the same output).
+ */
+export function writeTcp(seg: Segment, src: Uint8Array, dst: Uint8Array, out: Uint8Array, offset: number, partialChecksum: boolean, headerLength: number): number {
+  const length = headerLength + seg.payload.length;
   put16(out, offset, seg.srcPort);
   put16(out, offset + 2, seg.dstPort);
   put32(out, offset + 4, seg.seq);

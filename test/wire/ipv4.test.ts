@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { emitIpv4, formatIpv4, parseIpv4, parseIpv4Address, type Ipv4Fields } from '../../src/wire/ipv4.js';
+import { emitIpv4, formatIpv4, parseIpv4, parseIpv4Address, writeIpv4Header, type Ipv4Fields } from '../../src/wire/ipv4.js';
 import { bytes, concat, hex, refChecksum, with16 } from './ref.js';
 
 // A UDP-carrying header with DF set, checksum 0xb861 (worked by hand from the
@@ -206,6 +206,18 @@ test('property: emit then parse gives back every field', () => {
       assert.deepEqual(p.options, f.options);
       assert.deepEqual(p.payload, payload);
       assert.equal(p.isFragment, f.flags.MF || f.fragmentOffset > 0);
+    }),
+  );
+});
+
+test('property: writeIpv4Header (the stack\'s unchecked writer) writes the very bytes emitIpv4 does for a header without options', () => {
+  fc.assert(
+    fc.property(fieldsArb, fc.integer({ min: 0, max: 65515 }), (f, payloadLength) => {
+      const want = new Uint8Array(20);
+      emitIpv4({ ecn: f.ecn, identification: f.identification, flags: { DF: f.flags.DF }, ttl: f.ttl, protocol: f.protocol, src: f.src, dst: f.dst }, payloadLength, want);
+      const got = new Uint8Array(20).fill(0x5a);
+      assert.equal(writeIpv4Header(got, 0, payloadLength, f.ecn, f.identification, f.flags.DF, f.ttl, f.protocol, f.src, f.dst), 20);
+      assert.deepEqual(got, want);
     }),
   );
 });

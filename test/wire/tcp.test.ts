@@ -4,12 +4,14 @@ import fc from 'fast-check';
 import {
   emitTcp,
   emptyTcpHeaderView,
+  ownTcpHeaderLength,
   parseTcp,
   parseTcpInto,
   parseTcpOptions,
   tcpHeaderLength,
   tcpOptionsLength,
   verifyTcpChecksum,
+  writeTcp,
 } from '../../src/wire/tcp.js';
 import { fillTransportChecksum } from '../../src/wire/offload.js';
 import { ACK, AE, CWR, ECE, FIN, PSH, SYN, type Segment, type TcpOption } from '../../src/wire/tcp-types.js';
@@ -352,6 +354,23 @@ test('property: emit then parse is the identity (plus the EOL that padding reads
         { ...seg, ecn: 0, options: expectedOptions, dataOffset: undefined, headerLength: undefined, reserved: undefined, checksum: undefined },
       );
       assert.equal(s.headerLength, 20 + padded);
+    }),
+    { numRuns: 1000 },
+  );
+});
+
+test('property: writeTcp (the stack\'s unchecked writer) writes the very bytes emitTcp does, into a dirty buffer too', () => {
+  fc.assert(
+    fc.property(segmentArb, fc.boolean(), fc.boolean(), fc.integer({ min: 0, max: 40 }), (seg, v6, partial, offset) => {
+      const [src, dst] = v6 ? [SRC6, DST6] : [SRC4, DST4];
+      const hl = ownTcpHeaderLength(seg.options);
+      assert.equal(hl, tcpHeaderLength(seg.options));
+      const want = new Uint8Array(offset + 160);
+      const n = emitTcp(seg, src, dst, want, offset, partial);
+      // The writer must set every byte it covers: a recycled packet holds old ones.
+      const got = new Uint8Array(offset + 160).fill(0xa5);
+      assert.equal(writeTcp(seg, src, dst, got, offset, partial, hl), n);
+      assert.deepEqual(got.subarray(offset, offset + n), want.subarray(offset, offset + n));
     }),
     { numRuns: 1000 },
   );
