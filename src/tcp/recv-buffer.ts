@@ -11,6 +11,7 @@
 // Positions are stream offsets (bytes since the start of the stream), kept
 // as plain numbers: they never wrap, unlike sequence numbers.
 
+import { copyBytes } from '../wire/bytes.js';
 import { Slab } from '../wire/slab.js';
 
 /**
@@ -242,8 +243,8 @@ export class RecvBuffer {
     const size = this.ring.length;
     const s = this.readPos % size;
     const first = Math.min(n, size - s);
-    dst.set(this.ring.subarray(s, s + first), 0);
-    if (first < n) dst.set(this.ring.subarray(0, n - first), first);
+    copyBytes(dst, 0, this.ring, s, s + first);
+    if (first < n) copyBytes(dst, first, this.ring, 0, n - first);
     this.readPos += n;
     return n;
   }

@@ -4,6 +4,7 @@
 // own copy out, so nothing handed to the driver aliases this ring (DESIGN
 // rule 7).
 
+import { copyBytes } from '../wire/bytes.js';
 import { packetSlab } from '../wire/slab.js';
 
 /** The ring of a buffer that has held nothing yet (zero-length: never written). */
@@ -80,14 +81,15 @@ export class SendBuffer {
     const size = this.ring.length;
     const start = (this.head + offset) % size;
     const first = Math.min(length, size - start);
-    out.set(this.ring.subarray(start, start + first), 0);
-    if (first < length) out.set(this.ring.subarray(0, length - first), first);
+    copyBytes(out, 0, this.ring, start, start + first);
+    if (first < length) copyBytes(out, first, this.ring, 0, length - first);
     return out;
   }
 
   /**
    * `length` bytes starting `offset` bytes after the head, as a view of the
-   * ring when they lie in one piece (a copy when they wrap). The view is
+   * ring when they lie in one piece (a copy when they wrap, or when the
+   * ring is one of 64 bytes). The view is
    * only good until the buffer is next written or consumed: whoever keeps
    * it longer copies it (see `Connection.pollTransmit`).
    */
@@ -97,7 +99,9 @@ export class SendBuffer {
     }
     const size = this.ring.length;
     const start = size === 0 ? 0 : (this.head + offset) % size;
-    if (start + length <= size) return this.ring.subarray(start, start + length);
+    // A view of a ring V8 keeps on its heap (64 bytes or fewer) would move
+    // the ring to a backing store first: a copy is cheaper (see copyBytes).
+    if (start + length <= size && size > 64) return this.ring.subarray(start, start + length);
     return this.copyOut(offset, length);
   }
 

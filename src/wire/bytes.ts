@@ -27,6 +27,22 @@ export function put32(b: Uint8Array, i: number, v: number): void {
 }
 
 /**
+ * Copy src[start, end) to dst at `at`. A short run is copied byte by byte:
+ * `set` needs a view of the source, and a view of a typed array of 64 bytes
+ * or fewer (which V8 keeps on its heap, as the rings of a new connection)
+ * first moves its bytes to a backing store of their own, about 0.3 µs,
+ * where the loop takes a tenth of that.
+ */
+export function copyBytes(dst: Uint8Array, at: number, src: Uint8Array, start: number, end: number): void {
+  const n = end - start;
+  if (n <= 64) {
+    for (let i = 0; i < n; i++) dst[at + i] = src[start + i]!;
+    return;
+  }
+  dst.set(src.subarray(start, end), at);
+}
+
+/**
  * Emitters throw RangeError only for programmer misuse (a field that cannot be
  * represented, a buffer too small); received bytes never reach this.
  */

@@ -54,3 +54,38 @@ test('receive buffer: bytes survive ring growth while wrapped, out of order incl
     { numRuns: 200 },
   );
 });
+
+// Small rings (64 bytes, kept on V8's heap) are copied byte by byte instead
+// of through views (copyBytes); the bytes must be the same either way, at
+// every offset, wrapped or not, and below and above the 64-byte boundary.
+test('send and receive buffers: small writes, peeks, copies and reads across the 64-byte ring and its growth (property)', () => {
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 80 }), fc.integer({ min: 0, max: 80 }), fc.integer({ min: 0, max: 80 })), { minLength: 1, maxLength: 60 }), (steps) => {
+      const s = new SendBuffer(4096);
+      const r = new RecvBuffer(4096);
+      let written = 0;
+      let consumed = 0;
+      let received = 0;
+      let readPos = 0;
+      for (const [w, c, k] of steps) {
+        written += s.write(Uint8Array.from({ length: w }, (_, i) => (written + i) % 251));
+        const off = Math.min(k, s.length);
+        const len = Math.min(w, s.length - off);
+        const view = s.peek(off, len);
+        const copy = s.copyOut(off, len);
+        for (let i = 0; i < len; i++) if (view[i] !== (consumed + off + i) % 251 || copy[i] !== (consumed + off + i) % 251) return false;
+        const n = Math.min(c, s.length);
+        s.consume(n);
+        consumed += n;
+        received += r.write(0, Uint8Array.from({ length: w }, (_, i) => (received + i) % 241));
+        const got = r.read(k);
+        if (got !== null) {
+          for (let i = 0; i < got.length; i++) if (got[i] !== (readPos + i) % 241) return false;
+          readPos += got.length;
+        }
+      }
+      return true;
+    }),
+    { numRuns: 300 },
+  );
+});
