@@ -624,9 +624,9 @@ export class Stack implements TcpHost, UdpHost {
       return this.badChecksum(strict.ok ? { layer: 'tcp', reason: 'bad checksum' } : strict.error, packet);
     }
     if (this.runEp !== null && ecn === this.runEcn && this.batchOpen && this.sameRunAddresses(src, dst)) {
-      // A packet small enough to be a slab's (a payload below the size a
-      // receive buffer adopts) is copied into the receive buffer and then
-      // recycled, when nobody else holds it.
+      // A packet small enough to be a slab's, which nobody else holds, is
+      // recycled once the connection has copied its payload (not owned: it
+      // keeps no view of it).
       const recycle = exclusive && packet.length <= packetSlab.limit;
       if (this.continueRun(buf, start, end, !recycle)) {
         if (recycle && packetSlab.recycle(packet)) this.stats.tcpInRecycled++;
@@ -1088,7 +1088,6 @@ export class Stack implements TcpHost, UdpHost {
   connections(): IterableIterator<TcpEndpoint> {
     return this.conns.values();
   }
-
 
   /** The connection the last segment went to, and its packet's addresses and ports (see demuxTcp). */
   private lastEp: TcpEndpoint | null = null;
