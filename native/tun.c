@@ -19,10 +19,15 @@
  * kernel may then hand over TCP and UDP packets whose checksum it has not
  * computed (VIRTIO_NET_HDR_F_NEEDS_CSUM, the field holding the
  * pseudo-header sum) and takes such packets from us, as it does from a
- * NIC with checksum offload. No GSO: every packet is one segment. The
- * header of a written packet is built here (writev of header and packet,
- * one packet): NEEDS_CSUM for a TCP segment JavaScript marked as carrying
- * only the pseudo-header sum, no flags otherwise.
+ * NIC with checksum offload. Every packet read is one segment (no GSO is
+ * offered to the kernel). A packet written may be a TCP super-segment with
+ * a GSO size (VIRTIO_NET_HDR_GSO_TCPV4/TCPV6): the kernel cuts it into
+ * segments of that many payload bytes if it leaves the host, and hands it
+ * whole to a local socket otherwise, as with a NIC's TSO. The header of a
+ * written packet is built here (writev of header and packet, one packet):
+ * NEEDS_CSUM for a TCP segment JavaScript marked as carrying only the
+ * pseudo-header sum, the GSO fields for a super-segment, no flags
+ * otherwise.
  *
  * Errors are thrown as Error objects carrying `code` (EPERM, ENOENT, ...),
  * `errno` and `syscall`, like Node's own.
@@ -267,15 +272,18 @@ static int write_one(int fd, const uint8_t *data, size_t len) {
  * One packet behind its virtio_net_hdr. `partial`: a TCP segment whose
  * checksum field holds only the pseudo-header sum; the kernel is told where
  * the checksum starts and lies (NEEDS_CSUM) and completes it if the packet
- * ever leaves the host, as for a NIC with checksum offload.
+ * ever leaves the host, as for a NIC with checksum offload. `gso_size` > 0
+ * (with `partial`): a TCP super-segment to be cut into segments of that
+ * many payload bytes (hdr_len: its IP and TCP headers).
  */
-static int write_vnet(int fd, const uint8_t *data, size_t len, int partial) {
+static int write_vnet(int fd, const uint8_t *data, size_t len, int partial, uint16_t gso_size) {
   struct virtio_net_hdr h;
   memset(&h, 0, sizeof h);
   if (partial && len >= 1) {
     size_t l3 = 0;
     uint8_t proto = 0;
-    if ((data[0] >> 4) == 4 && len >= 20) {
+    int v4 = (data[0] >> 4) == 4;
+    if (v4 && len >= 20) {
       l3 = (size_t)(data[0] & 0x0f) * 4;
       proto = data[9];
     } else if ((data[0] >> 4) == 6 && len >= 40) {
@@ -286,6 +294,12 @@ static int write_vnet(int fd, const uint8_t *data, size_t len, int partial) {
       h.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
       h.csum_start = (uint16_t)l3;
       h.csum_offset = 16;
+      size_t l4 = (size_t)(data[l3 + 12] >> 4) * 4;
+      if (gso_size > 0 && l4 >= 20 && len > l3 + l4) {
+        h.gso_type = v4 ? VIRTIO_NET_HDR_GSO_TCPV4 : VIRTIO_NET_HDR_GSO_TCPV6;
+        h.gso_size = gso_size;
+        h.hdr_len = (uint16_t)(l3 + l4);
+      }
     }
   }
   struct iovec iov[2] = {{&h, sizeof h}, {(void *)data, len}};
@@ -297,37 +311,39 @@ static int write_vnet(int fd, const uint8_t *data, size_t len, int partial) {
 }
 
 /*
- * write(fd, packet, mode): 0, or the errno of a failed write. mode 0: a
- * device without virtio headers; 1: with one, no offload; 2: with one, the
- * TCP checksum partial (see write_vnet).
+ * write(fd, packet, mode, gsoSize): 0, or the errno of a failed write. mode
+ * 0: a device without virtio headers; 1: with one, no offload; 2: with one,
+ * the TCP checksum partial, and a super-segment if gsoSize > 0 (see
+ * write_vnet).
  */
 static napi_value tun_write(napi_env env, napi_callback_info info) {
-  napi_value argv[3];
-  if (get_args(env, info, 3, argv) != 0) return NULL;
-  int32_t fd = -1, mode = 0;
+  napi_value argv[4];
+  if (get_args(env, info, 4, argv) != 0) return NULL;
+  int32_t fd = -1, mode = 0, gso = 0;
   if (get_int(env, argv[0], &fd) != 0) return NULL;
   if (get_int(env, argv[2], &mode) != 0) return NULL;
+  if (get_int(env, argv[3], &gso) != 0) return NULL;
   uint8_t *data;
   size_t len;
   if (get_bytes(env, argv[1], &data, &len) != 0) return NULL;
   napi_value out;
-  int err = mode == 0 ? write_one(fd, data, len) : write_vnet(fd, data, len, mode == 2);
+  int err = mode == 0 ? write_one(fd, data, len) : write_vnet(fd, data, len, mode == 2, gso > 0 && gso <= 0xffff ? (uint16_t)gso : 0);
   CHECK(env, napi_create_int32(env, err, &out));
   return out;
 }
 
 /*
- * writeBatch(fd, packets: Uint8Array[], count, status: Int32Array(3), modes: Uint8Array | null): number
- * of packets written. modes[i] as write()'s mode for packet i; null: mode 0
- * for all.
+ * writeBatch(fd, packets: Uint8Array[], count, status: Int32Array(3), modes: Uint8Array | null,
+ * gso: Uint16Array | null): number of packets written. modes[i] as write()'s mode for packet
+ * i; null: mode 0 for all. gso[i] as write()'s gsoSize; null: 0 for all.
  * status[0] receives how many writes failed, status[1] the errno of the last
  * failure, status[2] the bytes of the packets written.
  * A failed packet is skipped, not retried: the kernel refused it (EINVAL for a
  * packet that is neither IPv4 nor IPv6, EIO while the link is down, ...).
  */
 static napi_value tun_write_batch(napi_env env, napi_callback_info info) {
-  napi_value argv[5];
-  if (get_args(env, info, 5, argv) != 0) return NULL;
+  napi_value argv[6];
+  if (get_args(env, info, 6, argv) != 0) return NULL;
   int32_t fd = -1, count = 0;
   if (get_int(env, argv[0], &fd) != 0) return NULL;
   if (get_int(env, argv[2], &count) != 0) return NULL;
@@ -353,6 +369,19 @@ static napi_value tun_write_batch(napi_env env, napi_callback_info info) {
     }
     modes = modes_ptr;
   }
+  uint16_t *gso = NULL;
+  napi_valuetype gso_type;
+  CHECK(env, napi_typeof(env, argv[5], &gso_type));
+  if (gso_type != napi_null) {
+    void *gso_ptr = NULL;
+    size_t gso_len = 0;
+    if (napi_get_typedarray_info(env, argv[5], &type, &gso_len, &gso_ptr, NULL, NULL) != napi_ok ||
+        type != napi_uint16_array || gso_len < (size_t)(count > 0 ? count : 0)) {
+      napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "synack_tun: gso must be null or a Uint16Array of count entries");
+      return NULL;
+    }
+    gso = gso_ptr;
+  }
   int32_t written = 0, failed = 0, last = 0, bytes = 0;
   for (int32_t i = 0; i < count; i++) {
     napi_value item;
@@ -361,7 +390,7 @@ static napi_value tun_write_batch(napi_env env, napi_callback_info info) {
     size_t len;
     if (get_bytes(env, item, &data, &len) != 0) return NULL;
     int mode = modes == NULL ? 0 : modes[i];
-    int err = mode == 0 ? write_one(fd, data, len) : write_vnet(fd, data, len, mode == 2);
+    int err = mode == 0 ? write_one(fd, data, len) : write_vnet(fd, data, len, mode == 2, gso == NULL ? 0 : gso[i]);
     if (err == 0) {
       written++;
       bytes += (int32_t)len;

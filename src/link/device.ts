@@ -11,12 +11,24 @@ export interface NetDevice {
    */
   readonly checksumOffload?: boolean;
   /**
+   * Segmentation offload (TSO), only where `checksumOffload`: the largest
+   * TCP super-segment, in bytes of IP packet, the device takes with a GSO
+   * size (`send(packet, true, gsoSize)`) and cuts into segments of
+   * `gsoSize` payload bytes each, as a NIC cuts a TSO super-segment: the
+   * headers of the first on each, the sequence number advanced, the IPv4
+   * identification counted up from the super-segment's, PSH and FIN on the
+   * last only, CWR on the first only, the checksums completed. Absent or 0:
+   * none; every packet sent is one segment no larger than the MTU.
+   */
+  readonly gsoMaxSize?: number;
+  /**
    * Transmit one IP packet. Ownership of `packet` passes to the device: the
    * caller must not write to it afterwards (DESIGN rule 7).
    * `partialChecksum` (only where `checksumOffload`): a TCP segment whose
-   * checksum the device completes.
+   * checksum the device completes. `gsoSize` (only where `gsoMaxSize`, with
+   * `partialChecksum`): a super-segment to cut (see gsoMaxSize).
    */
-  send(packet: Uint8Array, partialChecksum?: boolean): void;
+  send(packet: Uint8Array, partialChecksum?: boolean, gsoSize?: number): void;
   /**
    * Called for every IP packet received; set by whoever owns the device.
    * The packet becomes the receiver's: the device does not write to it or

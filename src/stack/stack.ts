@@ -35,7 +35,7 @@ import {
 import { pieceSums, pseudoHeaderSum, sum20 } from '../wire/checksum.js';
 import { emitIpv4, parseIpv4, writeIpv4Header } from '../wire/ipv4.js';
 import { emitIpv6, IPV6_NO_NEXT_HEADER, parseIpv6 } from '../wire/ipv6.js';
-import { ACK, PSH, RST, SYN, type Segment } from '../wire/tcp-types.js';
+import { ACK, FIN, PSH, RST, SYN, type Segment } from '../wire/tcp-types.js';
 import { emptyTcpHeaderView, IPPROTO_TCP, ownTcpHeaderLength, parseTcp, parseTcpInto, verifyTcpChecksum, writeTcp, type TcpHeaderView, type TimestampOption } from '../wire/tcp.js';
 import { prepareTrain, writeTrainPiece, type TrainHeader } from '../wire/tcp-train.js';
 import { emitUdp, IPPROTO_UDP, parseUdp } from '../wire/udp.js';
@@ -1262,6 +1262,8 @@ export class Stack implements TcpHost, UdpHost {
       this.sendOne(seg, local, remote);
       return;
     }
+    // A device with segmentation offload cuts the train itself.
+    if (this.sendSuperSegments(seg, local, remote, size)) return;
     const train = seg.payload;
     const flags = seg.flags;
     if (this.cutting) {
@@ -1304,6 +1306,42 @@ export class Stack implements TcpHost, UdpHost {
     }
   }
 
+  /**
+   * A train for a device with segmentation offload (NetDevice.gsoMaxSize):
+   * as few super-segments as the device takes, each of whole pieces but
+   * the last, PSH on the last one only; the device cuts them into the
+   * packets sendSegment would have made. Whether it went that way (false:
+   * no such device, or a piece would not fit the path MTU).
+   */
+  private sendSuperSegments(seg: Segment, local: Uint8Array, remote: Uint8Array, size: number): boolean {
+    const path = this.pathTo(remote);
+    if (path === undefined || path.iface === null) return false;
+    const dev = path.iface.device;
+    const max = dev.gsoMaxSize ?? 0;
+    if (max === 0 || dev.checksumOffload !== true || (seg.flags & (SYN | FIN | RST)) !== 0) return false;
+    const headers = (remote.length === 16 ? IPV6_HEADER : IPV4_HEADER) + ownTcpHeaderLength(seg.options);
+    // Payload bytes per super-segment: whole pieces, at least two.
+    const per = Math.floor((max - headers) / size) * size;
+    if (headers + size > path.mtu || per < 2 * size) return false;
+    const train = seg.payload;
+    const seq = seg.seq;
+    const flags = seg.flags;
+    try {
+      for (let off = 0; off < train.length; off += per) {
+        const end = Math.min(off + per, train.length);
+        seg.seq = (seq + off) >>> 0;
+        seg.payload = train.subarray(off, end);
+        seg.flags = end === train.length ? flags : flags & ~PSH;
+        this.sendOne(seg, local, remote, false, end - off > size ? size : 0);
+      }
+    } finally {
+      seg.seq = seq;
+      seg.payload = train;
+      seg.flags = flags;
+    }
+    return true;
+  }
+
   /** Piece [off, off + size) of a train, emitted alone. */
   private sendPiece(seg: Segment, local: Uint8Array, remote: Uint8Array, off: number, size: number, flags: number): void {
     const train = seg.payload;
@@ -1329,8 +1367,10 @@ export class Stack implements TcpHost, UdpHost {
    * Emit one TCP segment from `local` to `remote`; returns the path it took
    * (undefined: no route). `first`: the first piece of a train, whose
    * headers go to trainHeader before the packet goes to the device.
+   * `gsoSize` > 0: a super-segment for the device to cut into segments of
+   * that many payload bytes (sendSuperSegments).
    */
-  private sendOne(seg: Segment, local: Uint8Array, remote: Uint8Array, first = false): Path | undefined {
+  private sendOne(seg: Segment, local: Uint8Array, remote: Uint8Array, first = false, gsoSize = 0): Path | undefined {
     const path = this.pathTo(remote);
     if (path === undefined) {
       this.drop('noRoute');
@@ -1352,6 +1392,14 @@ export class Stack implements TcpHost, UdpHost {
     const ecn = seg.ecn ?? 0;
     if (v6) emitIpv6({ trafficClass: ecn, nextHeader: IPPROTO_TCP, hopLimit: this.ttl, src: local, dst: remote }, tcpLen, packet, 0);
     else writeIpv4Header(packet, 0, tcpLen, ecn, this.nextIpId(), true, this.ttl, IPPROTO_TCP, local, remote);
+    if (gsoSize > 0) {
+      // The device numbers the segments' IPv4 identifications up from this
+      // one's: they are taken here.
+      const pieces = Math.ceil(seg.payload.length / gsoSize);
+      if (!v6) this.ipId = (this.ipId + pieces - 1) & 0xffff;
+      this.stats.tcpOut += pieces - 1;
+      this.stats.tcpOutSuper++;
+    }
     this.stats.tcpOut++;
     if ((seg.flags & RST) !== 0) this.stats.tcpResetsOut++;
     if (first) {
@@ -1364,7 +1412,7 @@ export class Stack implements TcpHost, UdpHost {
       h.partial = partial;
       prepareTrain(h);
     }
-    this.transmit(path, packet, partial);
+    this.transmit(path, packet, partial, gsoSize);
     return path;
   }
 
@@ -1373,15 +1421,17 @@ export class Stack implements TcpHost, UdpHost {
     return this.ipId;
   }
 
-  private transmit(path: Path, packet: Uint8Array, partialChecksum = false): void {
-    if (packet.length > path.mtu) return this.drop('tooBig', packet);
+  private transmit(path: Path, packet: Uint8Array, partialChecksum = false, gsoSize = 0): void {
+    // A super-segment's pieces were fitted to the MTU (sendSuperSegments).
+    if (packet.length > path.mtu && gsoSize === 0) return this.drop('tooBig', packet);
     this.stats.ipOut++;
     if (path.iface === null) {
       this.loopQueue.push(packet);
       this.loopTimer ??= this.clock.setTimer(this.clock.now(), this.runLoopback);
       return;
     }
-    path.iface.device.send(packet, partialChecksum);
+    if (gsoSize > 0) path.iface.device.send(packet, partialChecksum, gsoSize);
+    else path.iface.device.send(packet, partialChecksum);
   }
 
   private readonly runLoopback = (): void => {

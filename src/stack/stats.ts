@@ -66,6 +66,12 @@ export interface StackStats {
    */
   tcpOutCut: number;
   /**
+   * Super-segments handed to devices with segmentation offload, each
+   * counted in tcpOut as the segments the device cuts it into
+   * (NetDevice.gsoMaxSize).
+   */
+  tcpOutSuper: number;
+  /**
    * Of tcpIn, the segments a connection took as the continuation of a run
    * in a receive batch, without parsing or looking them up again (receive
    * offload: see Stack.continueRun).
@@ -119,6 +125,7 @@ export function newStats(): StackStats {
     tcpIn: 0,
     tcpOut: 0,
     tcpOutCut: 0,
+    tcpOutSuper: 0,
     tcpInCoalesced: 0,
     tcpInRecycled: 0,
     tcpRetransmits: 0,

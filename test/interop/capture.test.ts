@@ -1,7 +1,9 @@
 // The kernel's tcpdump captures the TUN while curl fetches files from
 // synack over TCP (IPv4 and IPv6, handshake, data, window updates, FINs),
 // and `synack trace` must print that capture exactly as `tcpdump -r` does,
-// with -nn, with -S (absolute sequence numbers), and with -tt -v.
+// with -nn, with -S (absolute sequence numbers), and with -tt -v. With the
+// TUN's segmentation offload, synack's data goes as super-segments larger
+// than the MTU, which tcpdump sees and prints as they were written.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,6 +22,7 @@ test('a kernel capture of TCP transfers between curl and synack prints the same 
   const dir = mkdtempSync(join(tmpdir(), 'synack-cap-'));
   const site = join(dir, 'site');
   const file = join(dir, 'tcp.pcap');
+  let superSegments = false;
   try {
     spawnSync('mkdir', [site]);
     writeFileSync(join(site, 'small.txt'), 'a small file\n');
@@ -42,7 +45,8 @@ test('a kernel capture of TCP transfers between curl and synack prints the same 
         // Let the last FIN/ACK exchange reach the capture.
         await new Promise((r) => setTimeout(r, 200));
         const said = await capture.stop();
-        assert.match(said, /\b\d{3,} packets captured/, said);
+        assert.match(said, /\b\d{2,} packets captured/, said);
+        superSegments = ns.tun.stats.txSuperSegments > 0;
         assert.match(said, /\b0 packets dropped by kernel/, said);
         svc.close();
       } finally {
@@ -61,6 +65,7 @@ test('a kernel capture of TCP transfers between curl and synack prints the same 
       assert.ok(lines.some((l) => l.includes(`${KERNEL_V4}.`) && l.includes(`> ${SYNACK_V4}.80: Flags [S]`)), `a SYN to synack (${flags.join(' ')})`);
       assert.ok(lines.some((l) => l.includes(`${SYNACK_V6}.80 > `) && l.includes('Flags [S.]')), 'a SYN-ACK from synack over IPv6');
       assert.ok(lines.some((l) => l.includes(`${SYNACK_V4}.80 > `) && l.includes('Flags [F.]')), "synack's FIN");
+      if (superSegments) assert.ok(lines.some((l) => Number(/\blength (\d+)/.exec(l)?.[1] ?? 0) > 1500), 'a super-segment larger than the MTU');
       if (ours.stdout !== theirs.stdout) {
         const a = ours.stdout.split('\n');
         const i = a.findIndex((l, k) => l !== lines[k]);

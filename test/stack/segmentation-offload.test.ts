@@ -23,6 +23,12 @@ import { parseAddress } from '../../src/stack/addr.js';
 import type { LinkOptions } from '../../src/sim/link.js';
 import type { TcpEndpoint } from '../../src/stack/tcp-endpoint.js';
 import { setHeaderPrediction } from '../../src/tcp/connection.js';
+import type { NetDevice } from '../../src/link/device.js';
+import type { SimDevice } from '../../src/sim/device.js';
+import { get16, get32, put16, put32 } from '../../src/wire/bytes.js';
+import { internetChecksum } from '../../src/wire/checksum.js';
+import { fillTransportChecksum } from '../../src/wire/offload.js';
+import { CWR, FIN, PSH } from '../../src/wire/tcp-types.js';
 import { pattern } from '../tcp/harness.js';
 
 interface Case {
@@ -54,6 +60,7 @@ const cases: Case[] = [
   { name: 'a clean link, a partial last segment', link: { batch: true }, bytes: 1_000_001 },
   { name: 'requests and responses of whole segments', link: { delay: 1000 }, bytes: 1448 * 12, rounds: 40 },
   { name: 'requests and responses after 100 ms of thought', link: { delay: 1000 }, bytes: 1448 * 20, rounds: 20, think: 100_000 },
+  { name: 'long requests and responses, batched (trains past one super-segment, ending in PSH)', link: { batch: true, delay: 200 }, tcp: { ...LINUX_PROFILE, rcvBuf: 1 << 20, sndBuf: 1 << 20 }, bytes: 1448 * 90, rounds: 8 },
   { name: 'requests and responses, batched, with loss', link: { batch: true, delay: 200, loss: 0.02 }, bytes: 1448 * 30 + 17, rounds: 30 },
   { name: '1% loss, 10 ms RTT, 100 Mbit/s', link: { loss: 0.01, delay: 5000, bandwidth: 100e6, queueLimit: 100 }, bytes: 1_000_000 },
   { name: 'loss, reordering and duplicates both ways', link: { loss: 0.03, reorder: 0.05, duplicate: 0.02, delay: 2000 }, bytes: 1448 * 1000, both: true },
@@ -64,27 +71,110 @@ const cases: Case[] = [
   { name: 'auto-tuned buffers both ways', link: { batch: true, delay: 500 }, tcp: HOST_PROFILE, bytes: 1_000_000, both: true },
 ];
 
+/**
+ * A TCP super-segment cut as a NIC's TSO (or Linux's GSO) cuts it, written
+ * here from the description in NetDevice.gsoMaxSize: the headers of the
+ * super-segment on each piece, `gso` payload bytes each (the last may be
+ * shorter), the sequence number advanced, IPv4 identifications counted up,
+ * PSH and FIN on the last piece only, CWR on the first only, every
+ * checksum computed afresh.
+ */
+function cutSuperSegment(p: Uint8Array, gso: number): Uint8Array[] {
+  const v4 = p[0]! >>> 4 === 4;
+  const l3 = v4 ? (p[0]! & 0x0f) * 4 : 40;
+  const headers = l3 + (p[l3 + 12]! >>> 4) * 4;
+  const payload = p.length - headers;
+  const seq = get32(p, l3 + 4);
+  const flags = p[l3 + 13]!;
+  const pieces: Uint8Array[] = [];
+  for (let off = 0, k = 0; off < payload; off += gso, k++) {
+    const n = Math.min(gso, payload - off);
+    const q = new Uint8Array(headers + n);
+    q.set(p.subarray(0, headers));
+    q.set(p.subarray(headers + off, headers + off + n), headers);
+    if (v4) {
+      put16(q, 2, headers + n);
+      put16(q, 4, (get16(p, 4) + k) & 0xffff);
+      put16(q, 10, 0);
+      put16(q, 10, internetChecksum(q, 0, l3));
+    } else {
+      put16(q, 4, headers + n - 40);
+    }
+    put32(q, l3 + 4, (seq + off) >>> 0);
+    let f = flags;
+    if (off + n < payload) f &= ~(PSH | FIN);
+    if (k > 0) f &= ~CWR;
+    q[l3 + 13] = f;
+    fillTransportChecksum(q);
+    pieces.push(q);
+  }
+  return pieces;
+}
+
+/**
+ * A simulated device with checksum and segmentation offload: it completes
+ * partial checksums and cuts super-segments (cutSuperSegment) before the
+ * packets go on the link, as a NIC does; what arrives it passes on
+ * unvouched.
+ */
+class TsoDevice implements NetDevice {
+  readonly checksumOffload = true;
+  readonly receiveBatches = true;
+  onReceive: ((packet: Uint8Array, checksumValid?: boolean) => void) | null = null;
+  onReceiveBatchEnd: (() => void) | null = null;
+  superSegments = 0;
+  constructor(
+    private readonly inner: SimDevice,
+    readonly gsoMaxSize: number,
+  ) {
+    inner.onReceive = (packet) => this.onReceive?.(packet, false);
+    inner.onReceiveBatchEnd = () => this.onReceiveBatchEnd?.();
+  }
+  get mtu(): number {
+    return this.inner.mtu;
+  }
+  send(packet: Uint8Array, partialChecksum = false, gsoSize = 0): void {
+    if (gsoSize > 0) {
+      assert.ok(partialChecksum, 'a super-segment has a partial checksum');
+      assert.ok(packet.length <= this.gsoMaxSize);
+      this.superSegments++;
+      for (const piece of cutSuperSegment(packet, gsoSize)) this.inner.send(piece);
+      return;
+    }
+    if (partialChecksum) fillTransportChecksum(packet);
+    this.inner.send(packet);
+  }
+  close(): void {
+    this.inner.close();
+  }
+}
+
 interface Run {
   /** Hash of every packet sent on either link, with its time and direction. */
   wire: string;
   packets: number;
   cut: number;
+  /** Super-segments the devices cut (segmentation offload in the device). */
+  superSegments: number;
   coalesced: number;
   receivedA: Uint8Array;
   receivedB: Uint8Array;
 }
 
-function run(c: Case, trains: boolean, prediction = true): Run {
+/** `tso`: the largest super-segment the devices take (0: no segmentation offload in the devices). */
+function run(c: Case, trains: boolean, prediction = true, tso = 0): Run {
   setHeaderPrediction(prediction);
   try {
-    return transfer(c, trains);
+    return transfer(c, trains, tso);
   } finally {
     setHeaderPrediction(true);
   }
 }
 
-function transfer(c: Case, trains: boolean): Run {
-  const p = makePair({ seed: 5, mtu: c.mtu ?? 1500, ab: c.link, ba: c.link, ...(c.tcp !== undefined ? { stack: { tcp: { ...LINUX_PROFILE, ...c.tcp } } } : {}) });
+function transfer(c: Case, trains: boolean, tso: number): Run {
+  const devices: TsoDevice[] = [];
+  const wrap = tso > 0 ? { wrap: (dev: SimDevice): NetDevice => devices[devices.push(new TsoDevice(dev, tso)) - 1]! } : {};
+  const p = makePair({ seed: 5, mtu: c.mtu ?? 1500, ab: c.link, ba: c.link, ...wrap, ...(c.tcp !== undefined ? { stack: { tcp: { ...LINUX_PROFILE, ...c.tcp } } } : {}) });
   const wire = createHash('sha256');
   let packets = 0;
   for (const [dir, link] of [['ab', p.link.ab], ['ba', p.link.ba]] as const) {
@@ -151,14 +241,21 @@ function transfer(c: Case, trains: boolean): Run {
     if (ev.type === 'established' || ev.type === 'writable' || ev.type === 'readable') pump(a, toB, allowedA(), sentA);
   };
   p.clock.runUntil(600e6);
-  return { wire: wire.digest('hex'), packets, cut: p.a.stats.tcpOutCut + p.b.stats.tcpOutCut, coalesced: p.a.stats.tcpInCoalesced + p.b.stats.tcpInCoalesced, receivedA: new Uint8Array(Buffer.concat(gotA)), receivedB: new Uint8Array(Buffer.concat(gotB)) };
+  return { wire: wire.digest('hex'), packets, cut: p.a.stats.tcpOutCut + p.b.stats.tcpOutCut, superSegments: devices.reduce((n, d) => n + d.superSegments, 0), coalesced: p.a.stats.tcpInCoalesced + p.b.stats.tcpInCoalesced, receivedA: new Uint8Array(Buffer.concat(gotA)), receivedB: new Uint8Array(Buffer.concat(gotB)) };
 }
+
+/** The cases in which devices that take 16 KiB got trains as several super-segments. */
+const casesSplit: string[] = [];
 
 for (const c of cases) {
   test(`the stack's fast paths put the same packets on the wire as the slow ones: ${c.name}`, () => {
     const fast = run(c, true);
     const single = run(c, false);
     const slow = run(c, true, false);
+    // Devices that take any train whole, and ones that take a quarter of
+    // the largest (a train goes as several super-segments).
+    const device = run(c, true, true, 65535);
+    const smallDevice = run(c, true, true, 16384);
     const total = c.bytes * (c.rounds ?? 1);
     assert.deepEqual(fast.receivedB, pattern(total, 1), 'everything arrived, in order');
     if (c.both === true || c.rounds !== undefined) assert.deepEqual(fast.receivedA, pattern(total, 2), 'everything arrived the other way too');
@@ -170,5 +267,16 @@ for (const c of cases) {
     assert.equal(single.wire, fast.wire, 'trains: the same bytes at the same instants');
     assert.equal(slow.packets, fast.packets);
     assert.equal(slow.wire, fast.wire, 'header prediction and receive offload: the same bytes at the same instants');
+    assert.equal(device.cut, 0, 'a device with segmentation offload cuts the trains itself');
+    assert.ok(device.superSegments > 0, 'super-segments went to the devices');
+    assert.equal(device.packets, fast.packets);
+    assert.equal(device.wire, fast.wire, 'segmentation offload in the device: the same bytes at the same instants');
+    if (smallDevice.superSegments > device.superSegments) casesSplit.push(c.name);
+    assert.equal(smallDevice.wire, fast.wire, 'segmentation offload in devices that take 16 KiB: the same bytes at the same instants');
   });
 }
+
+test('devices that take 16 KiB got trains as several super-segments in the bulk transfers above', () => {
+  assert.ok(casesSplit.includes('a clean link, batched, whole segments'), casesSplit.join('; '));
+  assert.ok(casesSplit.includes('a clean link, IPv6, whole segments'), casesSplit.join('; '));
+});

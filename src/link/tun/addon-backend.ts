@@ -49,12 +49,15 @@ export class AddonBackend implements TunBackend {
     this.buf = new Uint8Array(MAX_PACKET + this.hdr + batch * (Math.max(mtu, 1500) + this.hdr));
     this.lengths = new Uint32Array(batch);
     this.modes = checksumOffload ? new Uint8Array(batch) : null;
+    this.gsoSizes = new Uint16Array(checksumOffload ? batch : 0);
   }
 
   /** Bytes before each packet read or written (the virtio_net_hdr, or none). */
   private readonly hdr: number;
   /** Per-packet write modes for writeBatch (null without virtio headers). */
   private modes: Uint8Array | null;
+  /** Per-packet GSO sizes for writeBatch (0: one segment). */
+  private gsoSizes: Uint16Array;
 
   static open(addon: TunAddon, opts: AddonOpenOptions): AddonBackend {
     let fd: number;
@@ -130,18 +133,25 @@ export class AddonBackend implements TunBackend {
     return this.hdr === 0 ? WRITE_PLAIN : partial ? WRITE_VNET_PARTIAL : WRITE_VNET;
   }
 
-  write(packet: Uint8Array, partial: boolean): string {
-    const errno = this.addon.write(this.fd, packet, this.mode(partial));
+  write(packet: Uint8Array, partial: boolean, gsoSize: number): string {
+    const mode = this.mode(partial);
+    const errno = this.addon.write(this.fd, packet, mode, mode === WRITE_VNET_PARTIAL ? gsoSize : 0);
     return errno === 0 ? '' : errnoName(errno);
   }
 
-  writeBatch(packets: readonly Uint8Array[], count: number, partial: readonly boolean[]): WriteResult {
+  writeBatch(packets: readonly Uint8Array[], count: number, partial: readonly boolean[], gso: readonly number[]): WriteResult {
     let modes = this.modes;
+    let sizes: Uint16Array | null = null;
     if (modes !== null) {
-      if (modes.length < count) modes = this.modes = new Uint8Array(count);
+      if (modes.length < count) {
+        modes = this.modes = new Uint8Array(count);
+        this.gsoSizes = new Uint16Array(count);
+      }
       for (let i = 0; i < count; i++) modes[i] = partial[i] === true ? WRITE_VNET_PARTIAL : WRITE_VNET;
+      sizes = this.gsoSizes;
+      for (let i = 0; i < count; i++) sizes[i] = partial[i] === true ? (gso[i] ?? 0) : 0;
     }
-    const written = this.addon.writeBatch(this.fd, packets, count, this.status, modes);
+    const written = this.addon.writeBatch(this.fd, packets, count, this.status, modes, sizes);
     const failed = this.status[0]!;
     return { written, bytes: this.status[2]!, failed, lastError: failed === 0 ? '' : errnoName(this.status[1]!) };
   }

@@ -19,14 +19,18 @@ export interface TunAddon {
   mtu(name: string, set: number): number;
   txQueueLen(name: string, len: number): void;
   close(fd: number): void;
-  /** 0, or the errno of the failed write. `mode`: see WRITE_PLAIN, WRITE_VNET, WRITE_VNET_PARTIAL. */
-  write(fd: number, packet: Uint8Array, mode: number): number;
   /**
-   * Writes packets[0..count), packet i in modes[i] (null: all WRITE_PLAIN);
-   * status receives [failed writes, last errno, bytes written]; returns
-   * packets written.
+   * 0, or the errno of the failed write. `mode`: see WRITE_PLAIN, WRITE_VNET,
+   * WRITE_VNET_PARTIAL; `gsoSize` > 0 (WRITE_VNET_PARTIAL only): a TCP
+   * super-segment the kernel cuts into segments of that many payload bytes.
    */
-  writeBatch(fd: number, packets: readonly Uint8Array[], count: number, status: Int32Array, modes: Uint8Array | null): number;
+  write(fd: number, packet: Uint8Array, mode: number, gsoSize: number): number;
+  /**
+   * Writes packets[0..count), packet i in modes[i] (null: all WRITE_PLAIN)
+   * with GSO size gso[i] (null: none); status receives [failed writes, last
+   * errno, bytes written]; returns packets written.
+   */
+  writeBatch(fd: number, packets: readonly Uint8Array[], count: number, status: Int32Array, modes: Uint8Array | null, gso: Uint16Array | null): number;
   /**
    * Watches `fd` from the event loop; each time it is readable, reads up to
    * lengths.length packets back to back into `buf` (each read offered

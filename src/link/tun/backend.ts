@@ -40,10 +40,15 @@ export interface TunBackend {
   /** Virtio headers with checksum offload are in use (see TunDevice.checksumOffload). */
   readonly checksumOffload: boolean;
   start(sink: BackendSink): void;
-  /** Writes one packet: '' on success, else the errno name. `partial`: its TCP checksum is the pseudo-header sum only (offload only). */
-  write(packet: Uint8Array, partial: boolean): string;
-  /** Writes packets[0..count), one write each (a TUN write is one packet); partial[i] as write()'s. */
-  writeBatch(packets: readonly Uint8Array[], count: number, partial: readonly boolean[]): WriteResult;
+  /**
+   * Writes one packet: '' on success, else the errno name. `partial`: its
+   * TCP checksum is the pseudo-header sum only (offload only); `gsoSize` >
+   * 0 (with `partial`): a TCP super-segment for the kernel to cut into
+   * segments of that many payload bytes.
+   */
+  write(packet: Uint8Array, partial: boolean, gsoSize: number): string;
+  /** Writes packets[0..count), one write each (a TUN write is one packet); partial[i] and gso[i] as write()'s. */
+  writeBatch(packets: readonly Uint8Array[], count: number, partial: readonly boolean[], gso: readonly number[]): WriteResult;
   /** Whether the open device keeps the event loop alive. */
   setRef(ref: boolean): void;
   /** Stops reading and releases the descriptor; resolves when every holder has let it go. */

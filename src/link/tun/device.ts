@@ -17,6 +17,8 @@ export interface TunDeviceStats {
   /** Packets the kernel accepted, and their bytes. */
   txPackets: number;
   txBytes: number;
+  /** TCP super-segments handed to the kernel with a GSO size (see gsoMaxSize); refused ones count in txErrors too. */
+  txSuperSegments: number;
   /** Writes that went out together in one call to the backend. */
   txBatches: number;
   /** Writes the kernel refused (EINVAL for a packet that is neither IPv4 nor IPv6, EIO while the link is down, ...). */
@@ -27,8 +29,12 @@ export interface TunDeviceStats {
   txAfterClose: number;
 }
 
-/** sendBatch()'s packets: complete checksums. */
+/** sendBatch()'s packets: complete checksums, one segment each. */
 const NONE_PARTIAL: readonly boolean[] = [];
+const NONE_GSO: readonly number[] = [];
+
+/** The largest super-segment sent with a GSO size: an IP packet's most (Linux's GSO_MAX_SIZE is 65536). */
+const GSO_MAX_SIZE = 65535;
 
 /** Most packets queued by `send()` before they are written without waiting for the end of the tick. */
 export const DEFAULT_TX_BATCH = 64;
@@ -50,6 +56,7 @@ export class TunDevice implements NetDevice {
     rxUnclaimed: 0,
     txPackets: 0,
     txBytes: 0,
+    txSuperSegments: 0,
     txBatches: 0,
     txErrors: 0,
     txLastError: '',
@@ -62,6 +69,8 @@ export class TunDevice implements NetDevice {
   private readonly queue: Uint8Array[] = [];
   /** queuePartial[i]: queue[i] is a TCP segment with a partial checksum. */
   private readonly queuePartial: boolean[] = [];
+  /** queueGso[i]: queue[i] is a super-segment of segments of this many payload bytes (0: one segment). */
+  private readonly queueGso: number[] = [];
   private flushScheduled = false;
   private readonly txBatch: number;
 
@@ -69,8 +78,10 @@ export class TunDevice implements NetDevice {
   constructor(
     private readonly backend: TunBackend,
     txBatch = DEFAULT_TX_BATCH,
+    segmentationOffload = true,
   ) {
     this.txBatch = txBatch;
+    this.gsoMaxSize = segmentationOffload && backend.checksumOffload ? GSO_MAX_SIZE : 0;
     this.closed = new Promise((resolve) => {
       this.resolveClosed = resolve;
     });
@@ -103,6 +114,17 @@ export class TunDevice implements NetDevice {
   get checksumOffload(): boolean {
     return this.backend.checksumOffload;
   }
+
+  /**
+   * Segmentation offload through virtio headers (VIRTIO_NET_HDR_GSO_TCPV4
+   * and TCPV6; only with checksum offload, unless `tso: false`): a TCP
+   * super-segment of up to this many bytes, its checksum partial, may be
+   * sent with a GSO size (`send(packet, true, gsoSize)`), and the kernel
+   * cuts it into segments of that many payload bytes if it leaves the host
+   * (a local socket takes it whole), as a NIC's TSO does: one write for a
+   * train of segments. 0: none.
+   */
+  readonly gsoMaxSize: number;
 
   /** Which backend moves the packets: the native addon or the python3-assisted fallback. */
   get backendKind(): 'addon' | 'python' {
@@ -147,11 +169,19 @@ export class TunDevice implements NetDevice {
    * counted in `stats.txErrors`. `partialChecksum`: a TCP segment whose
    * checksum field holds only the pseudo-header sum; the kernel completes
    * it if the packet leaves the host (on a device without offload it is
-   * completed here).
+   * completed here). `gsoSize` > 0: a TCP super-segment (see gsoMaxSize),
+   * with a partial checksum; refused (txErrors, EINVAL) where the device
+   * has no segmentation offload.
    */
-  send(packet: Uint8Array, partialChecksum = false): void {
+  send(packet: Uint8Array, partialChecksum = false, gsoSize = 0): void {
     if (this.isClosed) {
       this.stats.txAfterClose++;
+      return;
+    }
+    if (gsoSize > 0 && (this.gsoMaxSize === 0 || !partialChecksum || packet.length > this.gsoMaxSize)) {
+      // Not the device's to cut (NetDevice.gsoMaxSize): refused as the kernel would refuse it.
+      this.stats.txErrors++;
+      this.stats.txLastError = 'EINVAL';
       return;
     }
     if (partialChecksum && !this.backend.checksumOffload) {
@@ -160,6 +190,7 @@ export class TunDevice implements NetDevice {
     }
     this.queue.push(packet);
     this.queuePartial.push(partialChecksum);
+    this.queueGso.push(gsoSize);
     if (this.queue.length >= this.txBatch) this.flush();
     else if (!this.flushScheduled) {
       this.flushScheduled = true;
@@ -175,16 +206,17 @@ export class TunDevice implements NetDevice {
     }
     this.flush();
     if (packets.length === 0) return;
-    this.account(packets, packets.length, NONE_PARTIAL);
+    this.account(packets, packets.length, NONE_PARTIAL, NONE_GSO);
   }
 
   /** Write whatever send() has queued, now. */
   flush(): void {
     const n = this.queue.length;
     if (n === 0 || this.isClosed) return;
-    this.account(this.queue, n, this.queuePartial);
+    this.account(this.queue, n, this.queuePartial, this.queueGso);
     this.queue.length = 0;
     this.queuePartial.length = 0;
+    this.queueGso.length = 0;
   }
 
   private readonly flushTask = (): void => {
@@ -192,22 +224,24 @@ export class TunDevice implements NetDevice {
     this.flush();
   };
 
-  private account(packets: readonly Uint8Array[], n: number, partial: readonly boolean[]): void {
+  private account(packets: readonly Uint8Array[], n: number, partial: readonly boolean[], gso: readonly number[]): void {
     const stats = this.stats;
     stats.txBatches++;
     if (n === 1) {
       const p = packets[0]!;
-      const err = this.backend.write(p, partial[0] === true);
+      const err = this.backend.write(p, partial[0] === true, gso[0] ?? 0);
       if (err === '') {
         stats.txPackets++;
         stats.txBytes += p.length;
+        if ((gso[0] ?? 0) > 0) stats.txSuperSegments++;
       } else {
         stats.txErrors++;
         stats.txLastError = err;
       }
       return;
     }
-    const r = this.backend.writeBatch(packets, n, partial);
+    for (let i = 0; i < n; i++) if ((gso[i] ?? 0) > 0) stats.txSuperSegments++;
+    const r = this.backend.writeBatch(packets, n, partial, gso);
     stats.txPackets += r.written;
     stats.txBytes += r.bytes;
     if (r.failed !== 0) {
@@ -241,6 +275,7 @@ export class TunDevice implements NetDevice {
     this.onReceiveBatchEnd = null;
     this.queue.length = 0;
     this.queuePartial.length = 0;
+    this.queueGso.length = 0;
     this.backend.close().then(this.resolveClosed, (e: unknown) => {
       process.emitWarning(tunError('EIO', `closing TUN interface '${this.name}': ${e instanceof Error ? e.message : String(e)}`));
       this.resolveClosed();

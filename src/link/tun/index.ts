@@ -47,6 +47,12 @@ export interface TunOptions {
    * it gets a plain TUN. See TunDevice.checksumOffload.
    */
   offload?: boolean;
+  /**
+   * Segmentation offload (only with checksum offload): trains of TCP
+   * segments go to the kernel as one super-segment per write, which it cuts
+   * as a NIC's TSO does. Default true. See TunDevice.gsoMaxSize.
+   */
+  tso?: boolean;
 }
 
 export const TUN_CLONE_DEVICE = '/dev/net/tun';
@@ -106,5 +112,5 @@ export async function openTun(opts: TunOptions = {}): Promise<TunDevice> {
   } else {
     backend = await PythonBackend.open(common);
   }
-  return new TunDevice(backend, batch);
+  return new TunDevice(backend, batch, opts.tso ?? true);
 }

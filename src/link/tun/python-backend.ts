@@ -211,8 +211,8 @@ export class PythonBackend implements TunBackend {
     if (off < data.length) this.pending = data.slice(off);
   }
 
-  /** `partial` never arrives here: TunDevice completes such checksums for a device without offload. */
-  write(packet: Uint8Array, _partial = false): string {
+  /** `partial` and `gsoSize` never arrive here: TunDevice completes such checksums for a device without offload, and offers no segmentation offload without it. */
+  write(packet: Uint8Array, _partial = false, _gsoSize = 0): string {
     try {
       writeSync(this.fd, packet);
       return '';
@@ -221,7 +221,7 @@ export class PythonBackend implements TunBackend {
     }
   }
 
-  writeBatch(packets: readonly Uint8Array[], count: number, _partial: readonly boolean[] = []): WriteResult {
+  writeBatch(packets: readonly Uint8Array[], count: number, _partial: readonly boolean[] = [], _gso: readonly number[] = []): WriteResult {
     let written = 0;
     let bytes = 0;
     let failed = 0;
