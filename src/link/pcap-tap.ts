@@ -29,7 +29,7 @@ const US_PER_SEC = 1_000_000;
  * Devices carry bare IP packets, so the file's link type is RAW (101).
  */
 export class PcapTap implements NetDevice {
-  onReceive: ((packet: Uint8Array, checksumValid?: boolean) => void) | null = null;
+  onReceive: ((packet: Uint8Array, checksumValid?: boolean, exclusive?: boolean) => void) | null = null;
   onReceiveBatchEnd: (() => void) | null = null;
   private readonly writer: PcapWriter;
   private readonly clock: Clock;
@@ -56,9 +56,11 @@ export class PcapTap implements NetDevice {
     this.recordOut = direction !== 'in';
     this.recordIn = direction !== 'out';
     this.write(this.writer.header());
-    inner.onReceive = (packet, checksumValid) => {
+    // The writer copies what it records: a packet the device handed over
+    // as exclusive stays so.
+    inner.onReceive = (packet, checksumValid, exclusive) => {
       if (this.recordIn) this.capture(packet);
-      this.onReceive?.(packet, checksumValid);
+      this.onReceive?.(packet, checksumValid, exclusive);
     };
     if (inner.receiveBatches === true) inner.onReceiveBatchEnd = () => this.onReceiveBatchEnd?.();
   }
@@ -77,11 +79,17 @@ export class PcapTap implements NetDevice {
     return this.inner.checksumOffload === true;
   }
 
-  send(packet: Uint8Array, partialChecksum?: boolean): void {
+  /** The wrapped device's: super-segments are recorded whole, as tcpdump on the device sees them. */
+  get gsoMaxSize(): number {
+    return this.inner.gsoMaxSize ?? 0;
+  }
+
+  send(packet: Uint8Array, partialChecksum?: boolean, gsoSize?: number): void {
     // Record before handing the packet on: once sent it belongs to the
     // device (DESIGN rule 7). The writer copies the bytes.
     if (this.recordOut) this.capture(packet);
-    this.inner.send(packet, partialChecksum);
+    if (gsoSize !== undefined && gsoSize > 0) this.inner.send(packet, partialChecksum, gsoSize);
+    else this.inner.send(packet, partialChecksum);
   }
 
   close(): void {
