@@ -19,8 +19,10 @@
  * kernel may then hand over TCP and UDP packets whose checksum it has not
  * computed (VIRTIO_NET_HDR_F_NEEDS_CSUM, the field holding the
  * pseudo-header sum) and takes such packets from us, as it does from a
- * NIC with checksum offload. Every packet read is one segment (no GSO is
- * offered to the kernel). A packet written may be a TCP super-segment with
+ * NIC with checksum offload. Opened with TUN_F_TSO4 | TUN_F_TSO6 as well,
+ * a packet read may be a TCP super-segment (its header says so, with the
+ * size to cut it into), which JavaScript cuts. A packet written may be a
+ * TCP super-segment with
  * a GSO size (VIRTIO_NET_HDR_GSO_TCPV4/TCPV6): the kernel cuts it into
  * segments of that many payload bytes if it leaves the host, and hands it
  * whole to a local socket otherwise, as with a NIC's TSO. The header of a
@@ -151,10 +153,16 @@ static int get_bytes(napi_env env, napi_value v, uint8_t **data, size_t *length)
   return 0;
 }
 
-/* open(path: string, name: string, multiQueue: boolean): [fd, name] */
+/*
+ * open(path: string, name: string, multiQueue: boolean, vnetHdr: boolean, tso: boolean):
+ * [fd, name, tso]. With vnetHdr the kernel may hand over packets with
+ * checksums left undone (TUN_F_CSUM) and, with tso, TCP super-segments
+ * (TUN_F_TSO4 | TUN_F_TSO6); the third element says whether it accepted
+ * the latter (a kernel that refuses them still gets TUN_F_CSUM).
+ */
 static napi_value tun_open(napi_env env, napi_callback_info info) {
-  napi_value argv[4];
-  if (get_args(env, info, 4, argv) != 0) return NULL;
+  napi_value argv[5];
+  if (get_args(env, info, 5, argv) != 0) return NULL;
   char path[256];
   size_t path_len = 0;
   if (napi_get_value_string_utf8(env, argv[0], path, sizeof path, &path_len) != napi_ok) {
@@ -168,9 +176,10 @@ static napi_value tun_open(napi_env env, napi_callback_info info) {
   struct ifreq ifr;
   memset(&ifr, 0, sizeof ifr);
   if (get_ifname(env, argv[1], ifr.ifr_name) != 0) return NULL;
-  bool multi = false, vnet = false;
+  bool multi = false, vnet = false, tso = false;
   CHECK(env, napi_get_value_bool(env, argv[2], &multi));
   CHECK(env, napi_get_value_bool(env, argv[3], &vnet));
+  CHECK(env, napi_get_value_bool(env, argv[4], &tso));
   /* IFF_TUN: bare IP packets; IFF_NO_PI: no 4-byte packet-information prefix. */
   ifr.ifr_flags = IFF_TUN | IFF_NO_PI | (multi ? IFF_MULTI_QUEUE : 0) | (vnet ? IFF_VNET_HDR : 0);
 
@@ -185,18 +194,21 @@ static napi_value tun_open(napi_env env, napi_callback_info info) {
     throw_errno(env, err, "ioctl", "TUNSETIFF");
     return NULL;
   }
-  if (vnet && ioctl(fd, TUNSETOFFLOAD, (unsigned long)TUN_F_CSUM) < 0) {
+  bool tso_on = vnet && tso && ioctl(fd, TUNSETOFFLOAD, (unsigned long)(TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6)) == 0;
+  if (vnet && !tso_on && ioctl(fd, TUNSETOFFLOAD, (unsigned long)TUN_F_CSUM) < 0) {
     int err = errno;
     close(fd);
     throw_errno(env, err, "ioctl", "TUNSETOFFLOAD");
     return NULL;
   }
-  napi_value result, fd_value, name_value;
-  CHECK(env, napi_create_array_with_length(env, 2, &result));
+  napi_value result, fd_value, name_value, tso_value;
+  CHECK(env, napi_create_array_with_length(env, 3, &result));
   CHECK(env, napi_create_int32(env, fd, &fd_value));
   CHECK(env, napi_create_string_utf8(env, ifr.ifr_name, strnlen(ifr.ifr_name, IFNAMSIZ), &name_value));
+  CHECK(env, napi_get_boolean(env, tso_on, &tso_value));
   CHECK(env, napi_set_element(env, result, 0, fd_value));
   CHECK(env, napi_set_element(env, result, 1, name_value));
+  CHECK(env, napi_set_element(env, result, 2, tso_value));
   return result;
 }
 

@@ -67,7 +67,7 @@ test(`bulk ${mbText(size)} each way between the kernel's nc/socat and synack, sh
           t.diagnostic(`synack → kernel (socat, IPv6): ${((bytes * 8) / ((performance.now() - t0) / 1000) / 1e6).toFixed(0)} Mbit/s`);
 
           echo.close();
-          t.diagnostic(`super-segments written: ${ns.tun.stats.txSuperSegments} (device gsoMaxSize ${ns.tun.gsoMaxSize})`);
+          t.diagnostic(`super-segments written: ${ns.tun.stats.txSuperSegments} (device gsoMaxSize ${ns.tun.gsoMaxSize}), read: ${ns.tun.stats.rxSuperSegments}`);
           assert.equal(ns.tun.stats.txErrors, 0, ns.tun.stats.txLastError);
           // With the addon's virtio headers, synack's trains went to the
           // kernel as super-segments (segmentation offload), and the

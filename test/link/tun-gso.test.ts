@@ -21,6 +21,7 @@ function recordingBackend(checksumOffload: boolean): TunBackend & { written: Wri
     name: 'tunfake',
     mtu: 1500,
     checksumOffload,
+    receivesSuperSegments: checksumOffload,
     written,
     start(_sink: BackendSink): void {},
     write(packet: Uint8Array, partial: boolean, gso: number): string {

@@ -12,6 +12,10 @@ export const VNET_HDR = 10;
 /** virtio_net_hdr flags (linux/virtio_net.h): the checksum is left to us / was verified by the host. */
 const VIRTIO_NET_HDR_F_NEEDS_CSUM = 1;
 const VIRTIO_NET_HDR_F_DATA_VALID = 2;
+/** virtio_net_hdr gso_type: none (a super-segment of TCP over IPv4 or IPv6 otherwise; ECN bit 0x80). */
+const VIRTIO_NET_HDR_GSO_NONE = 0;
+/** Whether this host is little-endian: a legacy virtio_net_hdr's 16-bit fields are in its order (the kernel's default on TUN). */
+const HOST_LE = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 
 export interface AddonOpenOptions {
   path: string;
@@ -22,6 +26,8 @@ export interface AddonOpenOptions {
   batch: number;
   /** IFF_VNET_HDR with checksum offload (TUN_F_CSUM). */
   offload: boolean;
+  /** With offload: TCP super-segments from the kernel too (TUN_F_TSO4 | TUN_F_TSO6). */
+  tso: boolean;
 }
 
 export class AddonBackend implements TunBackend {
@@ -41,6 +47,8 @@ export class AddonBackend implements TunBackend {
     readonly mtu: number,
     batch: number,
     readonly checksumOffload: boolean,
+    /** The kernel may hand over TCP super-segments (TUN_F_TSO4 | TUN_F_TSO6 were accepted). */
+    readonly receivesSuperSegments: boolean,
   ) {
     // Packets are read back to back; the batch ends when fewer than
     // one read's room remains, so size the buffer for `batch` packets of
@@ -63,15 +71,16 @@ export class AddonBackend implements TunBackend {
     let fd: number;
     let name: string;
     let offload = opts.offload;
+    let tso = false;
     try {
       try {
-        [fd, name] = addon.open(opts.path, opts.name, opts.multiQueue, offload);
+        [fd, name, tso] = addon.open(opts.path, opts.name, opts.multiQueue, offload, offload && opts.tso);
       } catch (e) {
         // A kernel or an existing multi-queue interface without virtio
         // headers: open as a plain TUN.
         if (!offload || errorCode(e) === 'EPERM' || errorCode(e) === 'EACCES' || errorCode(e) === 'ENOENT') throw e;
         offload = false;
-        [fd, name] = addon.open(opts.path, opts.name, opts.multiQueue, false);
+        [fd, name, tso] = addon.open(opts.path, opts.name, opts.multiQueue, false, false);
       }
     } catch (e) {
       const syscall = typeof e === 'object' && e !== null && 'syscall' in e ? String((e as { syscall: unknown }).syscall) : '';
@@ -80,7 +89,7 @@ export class AddonBackend implements TunBackend {
     try {
       if (opts.txQueueLen !== undefined) addon.txQueueLen(name, opts.txQueueLen);
       const mtu = addon.mtu(name, opts.mtu ?? 0);
-      return new AddonBackend(addon, fd, name, mtu, opts.batch, offload);
+      return new AddonBackend(addon, fd, name, mtu, opts.batch, offload, tso);
     } catch (e) {
       addon.close(fd);
       throw tunError(errorCode(e) ?? 'EUNKNOWN', `TUN interface '${name}': ${e instanceof Error ? e.message : String(e)}`, { syscall: 'ioctl' });
@@ -111,11 +120,12 @@ export class AddonBackend implements TunBackend {
             continue;
           }
           // The kernel computed no checksum (NEEDS_CSUM: the packet never left
-          // this host) or verified it (DATA_VALID). No GSO was offered, so
-          // gso_type is always none.
+          // this host) or verified it (DATA_VALID). A TCP super-segment
+          // (only where TSO was offered) comes with the size to cut it into.
           const valid = hdr > 0 && (buf[off]! & (VIRTIO_NET_HDR_F_NEEDS_CSUM | VIRTIO_NET_HDR_F_DATA_VALID)) !== 0;
+          const gso = hdr > 0 && buf[off + 1] !== VIRTIO_NET_HDR_GSO_NONE ? (HOST_LE ? buf[off + 4]! | (buf[off + 5]! << 8) : (buf[off + 4]! << 8) | buf[off + 5]!) : 0;
           // A copy: the receiver owns what it is given, and buf is reused by the next batch (DESIGN rule 7).
-          if (!sink.packet(buf.slice(off + hdr, off + len), valid)) return;
+          if (!sink.packet(buf.slice(off + hdr, off + len), valid, gso)) return;
           off += len;
         }
       } finally {

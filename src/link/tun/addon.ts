@@ -11,10 +11,11 @@ import { fileURLToPath } from 'node:url';
 export interface TunAddon {
   /**
    * Opens the clone device and attaches it (IFF_TUN | IFF_NO_PI, and with
-   * `vnetHdr` IFF_VNET_HDR with checksum offload, TUN_F_CSUM); returns
-   * [fd, interface name].
+   * `vnetHdr` IFF_VNET_HDR with checksum offload, TUN_F_CSUM, and with
+   * `tso` TCP super-segments from the kernel too, TUN_F_TSO4 | TUN_F_TSO6);
+   * returns [fd, interface name, whether the kernel took `tso`].
    */
-  open(path: string, name: string, multiQueue: boolean, vnetHdr: boolean): [number, string];
+  open(path: string, name: string, multiQueue: boolean, vnetHdr: boolean, tso: boolean): [number, string, boolean];
   /** Sets the MTU when `set` > 0; returns the MTU in force. */
   mtu(name: string, set: number): number;
   txQueueLen(name: string, len: number): void;

@@ -12,10 +12,11 @@ export interface BackendSink {
   /**
    * One packet, in a buffer the receiver now owns; `checksumValid`: the
    * kernel vouches for its TCP/UDP checksum (it may hold only the
-   * pseudo-header sum). Returns false to stop the current batch (the
-   * device closed).
+   * pseudo-header sum); `gsoSize` > 0: a TCP super-segment to be cut into
+   * segments of that many payload bytes. Returns false to stop the current
+   * batch (the device closed).
    */
-  packet(packet: Uint8Array, checksumValid: boolean): boolean;
+  packet(packet: Uint8Array, checksumValid: boolean, gsoSize: number): boolean;
   /** A read failed for good; the backend has stopped reading. */
   error(err: Error): void;
 }
@@ -39,6 +40,8 @@ export interface TunBackend {
   readonly mtu: number;
   /** Virtio headers with checksum offload are in use (see TunDevice.checksumOffload). */
   readonly checksumOffload: boolean;
+  /** The kernel may hand over TCP super-segments (see TunDevice.gsoMaxSize). */
+  readonly receivesSuperSegments: boolean;
   start(sink: BackendSink): void;
   /**
    * Writes one packet: '' on success, else the errno name. `partial`: its

@@ -2,7 +2,9 @@
 // Every read returns exactly one IP packet and every write sends exactly one.
 
 import type { NetDevice } from '../device.js';
+import { cutSuperSegment } from '../../wire/gso.js';
 import { fillTransportChecksum } from '../../wire/offload.js';
+import { packetSlab } from '../../wire/slab.js';
 import type { BackendSink, TunBackend } from './backend.js';
 import { tunError } from './errors.js';
 
@@ -14,6 +16,8 @@ export interface TunDeviceStats {
   rxBatches: number;
   /** Packets read while nobody had set `onReceive` (dropped). */
   rxUnclaimed: number;
+  /** TCP super-segments the kernel handed over, each cut into the segments counted in rxPackets. */
+  rxSuperSegments: number;
   /** Packets the kernel accepted, and their bytes. */
   txPackets: number;
   txBytes: number;
@@ -54,6 +58,7 @@ export class TunDevice implements NetDevice {
     rxBytes: 0,
     rxBatches: 0,
     rxUnclaimed: 0,
+    rxSuperSegments: 0,
     txPackets: 0,
     txBytes: 0,
     txSuperSegments: 0,
@@ -142,16 +147,21 @@ export class TunDevice implements NetDevice {
     batchEnd: (): void => {
       this.onReceiveBatchEnd?.();
     },
-    packet: (packet: Uint8Array, checksumValid: boolean): boolean => {
+    packet: (packet: Uint8Array, checksumValid: boolean, gsoSize: number): boolean => {
       if (this.isClosed) return false;
       const handler = this.onReceive;
       if (handler === null) {
         this.stats.rxUnclaimed++;
         return true;
       }
-      this.stats.rxPackets++;
-      this.stats.rxBytes += packet.length;
-      handler(packet, checksumValid);
+      // A TCP super-segment from the kernel (it was offered TSO) is cut into
+      // the segments it stands for, which the receiver takes as if read one
+      // by one (one that cannot be cut goes on whole).
+      if (gsoSize > 0 && cutSuperSegment(packet, gsoSize, packetSlab, (segment) => this.deliver(handler, segment, checksumValid)) > 0) {
+        this.stats.rxSuperSegments++;
+        return !this.isClosed;
+      }
+      this.deliver(handler, packet, checksumValid);
       return !this.isClosed;
     },
     error: (err: Error): void => {
@@ -160,6 +170,13 @@ export class TunDevice implements NetDevice {
       else process.emitWarning(err);
     },
   };
+
+  private deliver(handler: (packet: Uint8Array, checksumValid?: boolean) => void, packet: Uint8Array, checksumValid: boolean): void {
+    if (this.isClosed) return;
+    this.stats.rxPackets++;
+    this.stats.rxBytes += packet.length;
+    handler(packet, checksumValid);
+  }
 
   /**
    * Transmit one IP packet; ownership passes to the device (the caller must

@@ -48,9 +48,11 @@ export interface TunOptions {
    */
   offload?: boolean;
   /**
-   * Segmentation offload (only with checksum offload): trains of TCP
-   * segments go to the kernel as one super-segment per write, which it cuts
-   * as a NIC's TSO does. Default true. See TunDevice.gsoMaxSize.
+   * Segmentation offload (only with checksum offload), both ways: trains
+   * of TCP segments go to the kernel as one super-segment per write, which
+   * it cuts as a NIC's TSO does, and the kernel's own super-segments are
+   * read whole (TUN_F_TSO4 | TUN_F_TSO6) and cut here. Default true. See
+   * TunDevice.gsoMaxSize.
    */
   tso?: boolean;
 }
@@ -101,6 +103,7 @@ export async function openTun(opts: TunOptions = {}): Promise<TunDevice> {
     txQueueLen: opts.txQueueLen,
     batch,
     offload: opts.offload ?? true,
+    tso: opts.tso ?? true,
   };
   const want = opts.backend ?? 'auto';
   let backend: TunBackend;

@@ -110,6 +110,7 @@ export class PythonBackend implements TunBackend {
   private readonly exited: Promise<void>;
   /** No virtio headers here: the device computes and checks every checksum. */
   readonly checksumOffload = false;
+  readonly receivesSuperSegments = false;
 
   private constructor(
     private readonly child: ChildProcess,
@@ -202,7 +203,7 @@ export class PythonBackend implements TunBackend {
           sink.batch();
         }
         // A copy: the receiver owns it, and the pipe's chunk may be pooled.
-        if (!sink.packet(data.slice(off + 4, off + 4 + len), false)) return;
+        if (!sink.packet(data.slice(off + 4, off + 4 + len), false, 0)) return;
         off += 4 + len;
       }
     } finally {
