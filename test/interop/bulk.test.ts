@@ -73,6 +73,8 @@ test(`bulk ${mbText(size)} each way between the kernel's nc/socat and synack, sh
           // kernel as super-segments (segmentation offload), and the
           // kernel's sockets took them: the hashes above match.
           if (ns.tun.gsoMaxSize > 0) assert.ok(ns.tun.stats.txSuperSegments > 0, 'super-segments were written');
+          // And the kernel's trains came as super-segments, cut here.
+          if (ns.tun.readsSuperSegments) assert.ok(ns.tun.stats.rxSuperSegments > 0, 'super-segments were read');
           assert.equal(ns.tun.stats.txSuperSegments, stack.stats.tcpOutSuper);
           assert.equal(stack.stats.drops.badChecksum, 0);
         } finally {

@@ -131,6 +131,15 @@ export class TunDevice implements NetDevice {
    */
   readonly gsoMaxSize: number;
 
+  /**
+   * The kernel may hand over its TCP super-segments (it took TUN_F_TSO4 |
+   * TUN_F_TSO6; the addon backend with `tso`): the device cuts each into
+   * the segments it stands for (stats.rxSuperSegments).
+   */
+  get readsSuperSegments(): boolean {
+    return this.backend.receivesSuperSegments;
+  }
+
   /** Which backend moves the packets: the native addon or the python3-assisted fallback. */
   get backendKind(): 'addon' | 'python' {
     return this.backend.kind;
