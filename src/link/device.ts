@@ -54,5 +54,13 @@ export interface NetDevice {
   readonly receiveBatches?: boolean;
   /** Called after the last `onReceive` of each batch (only where `receiveBatches`); set by the device's owner. */
   onReceiveBatchEnd?: (() => void) | null;
+  /**
+   * Set by the device's owner: it takes a TCP super-segment whole (one
+   * packet larger than the MTU standing for a run of segments, as a
+   * kernel's GRO hands its TCP one), from a device that may receive them
+   * (a TUN with segmentation offload). Unset or false: such a device cuts
+   * them into their segments first.
+   */
+  takesSuperSegments?: boolean;
   close(): void;
 }

@@ -84,6 +84,15 @@ export class PcapTap implements NetDevice {
     return this.inner.gsoMaxSize ?? 0;
   }
 
+  /** Passed to the wrapped device: whether its owner takes received super-segments whole. */
+  get takesSuperSegments(): boolean {
+    return this.inner.takesSuperSegments === true;
+  }
+
+  set takesSuperSegments(v: boolean) {
+    this.inner.takesSuperSegments = v;
+  }
+
   send(packet: Uint8Array, partialChecksum?: boolean, gsoSize?: number): void {
     // Record before handing the packet on: once sent it belongs to the
     // device (DESIGN rule 7). The writer copies the bytes.

@@ -349,6 +349,11 @@ export class Stack implements TcpHost, UdpHost {
       if (addrs.some((a) => a.addr.length === 16)) this.routes.add(IPV6_ANY, 0, iface);
     }
     opts.device.onReceive = (packet, checksumValid, exclusive) => this.receive(iface, packet, checksumValid === true, exclusive === true);
+    // A TCP super-segment (from a device with segmentation offload) is taken
+    // whole, as Linux's TCP takes what GRO merged: the receive path reads
+    // any length, and acknowledges by bytes (every two full-sized
+    // segments' worth at once).
+    opts.device.takesSuperSegments = true;
     if (opts.device.receiveBatches === true) opts.device.onReceiveBatchEnd = this.endReceiveBatch;
     return iface;
   }
@@ -367,6 +372,7 @@ export class Stack implements TcpHost, UdpHost {
     this.lastLocal4 = Number.NaN;
     this.routes.removeWhere((r) => r.iface === iface);
     iface.device.onReceive = null;
+    iface.device.takesSuperSegments = false;
     if (iface.device.onReceiveBatchEnd !== undefined) iface.device.onReceiveBatchEnd = null;
     this.endReceiveBatch();
     iface.device.close();
@@ -1825,6 +1831,7 @@ export class Stack implements TcpHost, UdpHost {
     this.loopTimer = null;
     for (const i of this.interfaces) {
       i.device.onReceive = null;
+      i.device.takesSuperSegments = false;
       if (i.device.onReceiveBatchEnd !== undefined) i.device.onReceiveBatchEnd = null;
     }
   }

@@ -6,6 +6,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TunDevice } from '../../src/link/tun/device.js';
 import type { BackendSink, TunBackend, WriteResult } from '../../src/link/tun/backend.js';
+import { emitIpv4 } from '../../src/wire/ipv4.js';
+import { emitTcp } from '../../src/wire/tcp.js';
+import { ACK, PSH } from '../../src/wire/tcp-types.js';
 
 interface Written {
   packet: Uint8Array;
@@ -13,9 +16,9 @@ interface Written {
   gso: number;
 }
 
-function recordingBackend(checksumOffload: boolean): TunBackend & { written: Written[] } {
+function recordingBackend(checksumOffload: boolean): TunBackend & { written: Written[]; sink: BackendSink | null } {
   const written: Written[] = [];
-  return {
+  const b: TunBackend & { written: Written[]; sink: BackendSink | null } = {
     kind: 'addon',
     fd: -1,
     name: 'tunfake',
@@ -23,7 +26,10 @@ function recordingBackend(checksumOffload: boolean): TunBackend & { written: Wri
     checksumOffload,
     receivesSuperSegments: checksumOffload,
     written,
-    start(_sink: BackendSink): void {},
+    sink: null,
+    start(sink: BackendSink): void {
+      b.sink = sink;
+    },
     write(packet: Uint8Array, partial: boolean, gso: number): string {
       written.push({ packet, partial, gso });
       return '';
@@ -39,6 +45,7 @@ function recordingBackend(checksumOffload: boolean): TunBackend & { written: Wri
     setRef(): void {},
     close: async (): Promise<void> => {},
   };
+  return b;
 }
 
 test('a TUN with checksum offload takes super-segments with their GSO size, one write each, alone or in a batch', () => {
@@ -86,4 +93,34 @@ test('a TUN without segmentation offload (tso off, or no checksum offload) refus
   assert.equal(dev.stats.txErrors, 2);
   assert.equal(dev.stats.txPackets, 0);
   dev.close();
+});
+
+/** An IPv4 TCP super-segment of `n` payload bytes, its checksum partial, as the kernel hands one over. */
+function superSegment(n: number): Uint8Array {
+  const src = Uint8Array.of(10, 0, 0, 1);
+  const dst = Uint8Array.of(10, 0, 0, 2);
+  const out = new Uint8Array(40 + n);
+  emitTcp({ srcPort: 5000, dstPort: 80, seq: 1000, ack: 1, flags: ACK | PSH, window: 500, urgent: 0, options: [], payload: new Uint8Array(n).fill(7) }, src, dst, out, 20, true);
+  emitIpv4({ identification: 9, flags: { DF: true }, ttl: 64, protocol: 6, src, dst }, 20 + n, out);
+  return out;
+}
+
+test("the kernel's super-segments go whole to an owner that takes them, and cut into their segments to one that does not", () => {
+  for (const whole of [true, false]) {
+    const b = recordingBackend(true);
+    const dev = new TunDevice(b);
+    const got: Array<[number, boolean | undefined]> = [];
+    dev.onReceive = (p, valid) => got.push([p.length, valid]);
+    dev.takesSuperSegments = whole;
+    assert.ok(b.sink !== null);
+    b.sink.batch();
+    b.sink.packet(superSegment(3 * 1448 + 100), true, 1448);
+    b.sink.packet(superSegment(100), true, 0);
+    b.sink.batchEnd();
+    if (whole) assert.deepEqual(got, [[40 + 3 * 1448 + 100, true], [140, true]]);
+    else assert.deepEqual(got, [[1488, true], [1488, true], [1488, true], [140, true], [140, true]]);
+    assert.equal(dev.stats.rxSuperSegments, 1);
+    assert.equal(dev.stats.rxPackets, got.length);
+    dev.close();
+  }
 });

@@ -16,7 +16,7 @@ export interface TunDeviceStats {
   rxBatches: number;
   /** Packets read while nobody had set `onReceive` (dropped). */
   rxUnclaimed: number;
-  /** TCP super-segments the kernel handed over, each cut into the segments counted in rxPackets. */
+  /** TCP super-segments the kernel handed over (whole, or cut into the segments counted in rxPackets: see takesSuperSegments). */
   rxSuperSegments: number;
   /** Packets the kernel accepted, and their bytes. */
   txPackets: number;
@@ -48,6 +48,8 @@ export class TunDevice implements NetDevice {
   /** What one read wake-up brought is one batch, ended by `onReceiveBatchEnd`. */
   readonly receiveBatches = true;
   onReceiveBatchEnd: (() => void) | null = null;
+  /** The owner takes the kernel's super-segments whole (NetDevice.takesSuperSegments); otherwise they are cut here. */
+  takesSuperSegments = false;
   /**
    * Called when reading stops for good (the interface was deleted under us,
    * the fallback reader died). When null, the error becomes a process warning.
@@ -163,12 +165,13 @@ export class TunDevice implements NetDevice {
         this.stats.rxUnclaimed++;
         return true;
       }
-      // A TCP super-segment from the kernel (it was offered TSO) is cut into
-      // the segments it stands for, which the receiver takes as if read one
-      // by one (one that cannot be cut goes on whole).
-      if (gsoSize > 0 && cutSuperSegment(packet, gsoSize, packetSlab, (segment) => this.deliver(handler, segment, checksumValid)) > 0) {
+      // A TCP super-segment from the kernel (it was offered TSO) goes on
+      // whole to an owner that takes them; for others it is cut into the
+      // segments it stands for, taken as if read one by one (one that
+      // cannot be cut goes on whole).
+      if (gsoSize > 0) {
         this.stats.rxSuperSegments++;
-        return !this.isClosed;
+        if (!this.takesSuperSegments && cutSuperSegment(packet, gsoSize, packetSlab, (segment) => this.deliver(handler, segment, checksumValid)) > 0) return !this.isClosed;
       }
       this.deliver(handler, packet, checksumValid);
       return !this.isClosed;
