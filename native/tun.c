@@ -345,6 +345,28 @@ static napi_value tun_write(napi_env env, napi_callback_info info) {
 }
 
 /*
+ * A per-packet argument of writeBatch: null (*out stays NULL), or a typed
+ * array of `type` with at least `want` entries. 0, or -1 with a TypeError
+ * thrown (`message`).
+ */
+static int get_per_packet(napi_env env, napi_value value, napi_typedarray_type type, size_t want, void **out, const char *message) {
+  napi_valuetype kind;
+  if (napi_typeof(env, value, &kind) != napi_ok) {
+    napi_throw_error(env, "ERR_SYNACK_TUN_NAPI", "synack_tun: N-API call failed: napi_typeof");
+    return -1;
+  }
+  if (kind == napi_null) return 0;
+  napi_typedarray_type got;
+  size_t len = 0;
+  if (napi_get_typedarray_info(env, value, &got, &len, out, NULL, NULL) != napi_ok || got != type || len < want) {
+    *out = NULL;
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", message);
+    return -1;
+  }
+  return 0;
+}
+
+/*
  * writeBatch(fd, packets: Uint8Array[], count, status: Int32Array(3), modes: Uint8Array | null,
  * gso: Uint16Array | null): number of packets written. modes[i] as write()'s mode for packet
  * i; null: mode 0 for all. gso[i] as write()'s gsoSize; null: 0 for all.
@@ -368,32 +390,12 @@ static napi_value tun_write_batch(napi_env env, napi_callback_info info) {
     return NULL;
   }
   int32_t *status = status_ptr;
-  uint8_t *modes = NULL;
-  napi_valuetype modes_type;
-  CHECK(env, napi_typeof(env, argv[4], &modes_type));
-  if (modes_type != napi_null) {
-    void *modes_ptr = NULL;
-    size_t modes_len = 0;
-    if (napi_get_typedarray_info(env, argv[4], &type, &modes_len, &modes_ptr, NULL, NULL) != napi_ok ||
-        type != napi_uint8_array || modes_len < (size_t)(count > 0 ? count : 0)) {
-      napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "synack_tun: modes must be null or a Uint8Array of count entries");
-      return NULL;
-    }
-    modes = modes_ptr;
-  }
-  uint16_t *gso = NULL;
-  napi_valuetype gso_type;
-  CHECK(env, napi_typeof(env, argv[5], &gso_type));
-  if (gso_type != napi_null) {
-    void *gso_ptr = NULL;
-    size_t gso_len = 0;
-    if (napi_get_typedarray_info(env, argv[5], &type, &gso_len, &gso_ptr, NULL, NULL) != napi_ok ||
-        type != napi_uint16_array || gso_len < (size_t)(count > 0 ? count : 0)) {
-      napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "synack_tun: gso must be null or a Uint16Array of count entries");
-      return NULL;
-    }
-    gso = gso_ptr;
-  }
+  size_t want = (size_t)(count > 0 ? count : 0);
+  void *modes_ptr = NULL, *gso_ptr = NULL;
+  if (get_per_packet(env, argv[4], napi_uint8_array, want, &modes_ptr, "synack_tun: modes must be null or a Uint8Array of count entries") != 0) return NULL;
+  if (get_per_packet(env, argv[5], napi_uint16_array, want, &gso_ptr, "synack_tun: gso must be null or a Uint16Array of count entries") != 0) return NULL;
+  uint8_t *modes = modes_ptr;
+  uint16_t *gso = gso_ptr;
   int32_t written = 0, failed = 0, last = 0, bytes = 0;
   for (int32_t i = 0; i < count; i++) {
     napi_value item;
