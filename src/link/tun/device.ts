@@ -135,8 +135,9 @@ export class TunDevice implements NetDevice {
 
   /**
    * The kernel may hand over its TCP super-segments (it took TUN_F_TSO4 |
-   * TUN_F_TSO6; the addon backend with `tso`): the device cuts each into
-   * the segments it stands for (stats.rxSuperSegments).
+   * TUN_F_TSO6; the addon backend with `tso`): whole to an owner that
+   * takes them (takesSuperSegments), cut into the segments they stand for
+   * for others (stats.rxSuperSegments).
    */
   get readsSuperSegments(): boolean {
     return this.backend.receivesSuperSegments;
