@@ -25,8 +25,9 @@
 // kernel's included, gets half a second of unmeasured transfer each way
 // before its cases.
 //
-// SYNACK_BENCH_SECONDS (default 2) per case; SYNACK_BENCH_MTUS=65535 runs one MTU. Timing is noisy on a shared
-// machine: compare rows of one run only.
+// SYNACK_BENCH_SECONDS (default 2) per case; SYNACK_BENCH_MTUS=65535 runs one
+// MTU; SYNACK_BENCH_TSO=0 opens synack's TUN without segmentation offload.
+// Timing is noisy on a shared machine: compare rows of one run only.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, statSync } from 'node:fs';

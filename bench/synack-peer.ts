@@ -62,5 +62,6 @@ await withNetns(
       stack.close();
     }
   },
-  { tun: { mtu, txQueueLen: 5000 }, ipv6: false },
+  // SYNACK_BENCH_TSO=0: the TUN without segmentation offload, for comparison.
+  { tun: { mtu, txQueueLen: 5000, tso: process.env['SYNACK_BENCH_TSO'] !== '0' }, ipv6: false },
 );
