@@ -13,7 +13,7 @@ import { LINUX_PROFILE } from '../../src/tcp/config.js';
 import { parseAddress } from '../../src/stack/addr.js';
 import type { LinkOptions } from '../../src/sim/link.js';
 import type { TcpEndpoint } from '../../src/stack/tcp-endpoint.js';
-import { Slab, packetSlab } from '../../src/wire/slab.js';
+import { Slab, SPARE_MAX, packetSlab } from '../../src/wire/slab.js';
 import { pattern } from '../tcp/harness.js';
 
 test('Slab.take hands out a recycled buffer of its length, and fresh zeroed ones otherwise', () => {
@@ -36,7 +36,7 @@ test('Slab.take hands out a recycled buffer of its length, and fresh zeroed ones
   assert.ok(z.every((x) => x === 0));
 });
 
-test('Slab.recycle keeps one length at a time, at most 256 buffers, none beyond its limit, nothing when switched off', () => {
+test('Slab.recycle keeps one length at a time, at most SPARE_MAX buffers, none beyond its limit, nothing when switched off', () => {
   const slab = new Slab(1 << 16, 16_384);
   const first = slab.alloc(100);
   slab.recycle(first);
@@ -47,7 +47,7 @@ test('Slab.recycle keeps one length at a time, at most 256 buffers, none beyond 
   slab.recycle(second);
   assert.equal(slab.take(200), second, 'once the spares are gone, another length may take their place');
   for (let i = 0; i < 300; i++) slab.recycle(slab.alloc(64));
-  assert.equal(slab.spareCount, 256);
+  assert.equal(slab.spareCount, SPARE_MAX);
   const big = new Slab(1 << 16, 1000);
   big.recycle(new Uint8Array(1001));
   big.recycle(new Uint8Array(0));
