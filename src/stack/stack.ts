@@ -71,6 +71,7 @@ import { PlatformRandom, randomBytes, type RandomSource } from './random.js';
 import { parseCidr, RoutingTable } from './routes.js';
 import { newStats, type DropInfo, type DropReason, type StackStats } from './stats.js';
 import { TcpEndpoint, TcpListener, type TcpHost } from './tcp-endpoint.js';
+import { TimeWaitStore } from '../tcp/time-wait.js';
 import { TimerHeap } from './timer-heap.js';
 import { UdpSocket, type UdpHost, type UdpSocketOptions } from './udp-socket.js';
 
@@ -270,6 +271,8 @@ export class Stack implements TcpHost, UdpHost {
   private readonly maxConnections: number;
   private readonly maxTimeWait: number;
   private readonly heap = new TimerHeap<TcpEndpoint>();
+  /** Quiet TIME-WAIT connections (see TcpEndpoint.compact). */
+  readonly timeWait = new TimeWaitStore();
   private timer: TimerHandle | null = null;
   private timerAt = Infinity;
   private firing = false;
@@ -1171,7 +1174,7 @@ export class Stack implements TcpHost, UdpHost {
       return;
     }
     this.heap.schedule(ep, conn.nextDeadline());
-    // A quiet connection in TIME-WAIT is kept as a compact record until a
+    // A quiet connection in TIME-WAIT is kept in a TIME-WAIT slot until a
     // segment or its timer needs it whole again.
     if (conn.state === 'TIME_WAIT') ep.compact();
     this.armTimer();
@@ -1715,7 +1718,7 @@ export class Stack implements TcpHost, UdpHost {
     // RFC 792: the quote holds at least the first 8 bytes of the datagram: ports and the sequence number.
     if (proto === IPPROTO_TCP && upper.length >= 8 && signal !== undefined) {
       const ep = this.conns.get(qsrc, get16(upper, 0), qdst, get16(upper, 2));
-      // Nothing is in flight in TIME-WAIT (and a record stays a record).
+      // Nothing is in flight in TIME-WAIT (and a slot stays a slot).
       if (ep === undefined || ep.state === 'TIME_WAIT') return this.drop('icmpUnmatched', packet);
       // RFC 5927 §4.1: act only on errors about data in flight (SND.UNA ≤ SEG.SEQ < SND.NXT),
       // which an off-path attacker has to guess. SND.NXT here is the highest ever sent, not the

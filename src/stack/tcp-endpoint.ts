@@ -3,7 +3,7 @@
 // accept queue.
 
 import { TcpConnection } from '../tcp/connection.js';
-import type { TimeWaitRecord } from '../tcp/time-wait.js';
+import type { TimeWaitStore } from '../tcp/time-wait.js';
 import type { ConnEvent, FourTuple, TcpState } from '../tcp/types.js';
 import { formatAddress, mapV4 } from './addr.js';
 import type { HeapEntry } from './timer-heap.js';
@@ -21,6 +21,8 @@ export interface TcpHost {
   serviceTcp(ep: TcpEndpoint): void;
   /** A listener stops: forget it. */
   unlisten(l: TcpListener): void;
+  /** Where quiet TIME-WAIT connections are kept. */
+  readonly timeWait: TimeWaitStore;
 }
 
 export interface AddressInfo {
@@ -61,9 +63,9 @@ export class TcpEndpoint implements HeapEntry {
   private pending: ConnEvent[] | null = null;
   private abandoned = false;
 
-  /** The connection, or null while it waits out TIME-WAIT as a record (`tw`). */
+  /** The connection, or null while it waits out TIME-WAIT in slot `twSlot` of the host's store. */
   private whole: TcpConnection | null;
-  private tw: TimeWaitRecord | null = null;
+  private twSlot = -1;
 
   constructor(
     private readonly host: TcpHost,
@@ -80,32 +82,33 @@ export class TcpEndpoint implements HeapEntry {
   }
 
   /**
-   * The connection. One kept as a TIME-WAIT record is built again for the
+   * The connection. One kept in a TIME-WAIT slot is built again for the
    * caller, and kept whole until the stack next services it.
    */
   get conn(): TcpConnection {
     if (this.whole !== null) return this.whole;
-    const c = TcpConnection.fromTimeWait(this.tw!);
+    const c = TcpConnection.fromTimeWait(this.host.timeWait, this.twSlot);
     this.whole = c;
-    this.tw = null;
+    this.twSlot = -1;
     return c;
   }
 
   /**
-   * Keep a quiet TIME-WAIT connection as a record (a few hundred bytes in
-   * place of a few KB: see time-wait.ts). Called by the stack after each
-   * service; does nothing to a connection in any other state or not quiet.
+   * Keep a quiet TIME-WAIT connection in a slot of the host's store (a
+   * few hundred bytes, none of them objects, in place of a few KB: see
+   * time-wait.ts). Called by the stack after each service; does nothing to
+   * a connection in any other state or not quiet.
    */
   compact(): void {
     const c = this.whole;
     if (c === null) return;
-    const r = c.toTimeWait();
-    if (r === undefined) return;
-    this.tw = r;
+    const slot = c.toTimeWait(this.host.timeWait);
+    if (slot < 0) return;
+    this.twSlot = slot;
     this.whole = null;
   }
 
-  /** Kept as a TIME-WAIT record now. */
+  /** Kept in a TIME-WAIT slot now. */
   get compacted(): boolean {
     return this.whole === null;
   }
@@ -163,7 +166,7 @@ export class TcpEndpoint implements HeapEntry {
 
   // What a record can answer does not rebuild the connection.
   get tuple(): FourTuple {
-    return this.whole !== null ? this.whole.tuple : this.tw!.tuple;
+    return this.whole !== null ? this.whole.tuple : this.host.timeWait.tuple(this.twSlot);
   }
 
   get state(): TcpState {
@@ -197,7 +200,7 @@ export class TcpEndpoint implements HeapEntry {
   }
 
   get readableLength(): number {
-    // A record is made only once everything was read; nothing is written in TIME-WAIT.
+    // A slot is taken only once everything was read; nothing is written in TIME-WAIT.
     return this.whole !== null ? this.whole.readableLength : 0;
   }
 

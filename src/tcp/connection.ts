@@ -14,7 +14,49 @@ import type { TcpConfig } from './config.js';
 import type { ConnEvent, Connection, FourTuple, IcmpSignal, TcpErrorCode, TcpState } from './types.js';
 import { seqAdd, seqSub, seqDiff, seqLt, seqLe, seqGt, seqGe, seqMin, seqMax, seqInWindow } from './seq.js';
 import { RtoEstimator } from './rto.js';
-import { TimeWaitRecord } from './time-wait.js';
+import {
+  TimeWaitStore,
+  TW_ADV_MSS,
+  TW_CC_MSS,
+  TW_CLOSE_AT,
+  TW_CWND,
+  TW_ECN_FLAGS,
+  TW_ECN_RECOVER,
+  TW_FLAGS,
+  TW_IRS,
+  TW_ISS,
+  TW_LAST_ACK_SENT,
+  TW_LAST_INVALID_ACK,
+  TW_LAST_NOW,
+  TW_MAX_SND_WND,
+  TW_NEWRENO,
+  TW_PASSIVE,
+  TW_RCV_ADV,
+  TW_RCV_BUF,
+  TW_RCV_FIN_SEQ,
+  TW_RCV_NXT,
+  TW_RCV_WSCALE,
+  TW_RTO_BASE,
+  TW_RTO_SHIFT,
+  TW_RTTVAR,
+  TW_SACK_OK,
+  TW_SND_BUF,
+  TW_SND_MSS,
+  TW_SND_NXT,
+  TW_SND_WL1,
+  TW_SND_WL2,
+  TW_SND_WND,
+  TW_SND_WSCALE,
+  TW_SRTT,
+  TW_SSTHRESH,
+  TW_STATS,
+  TW_STATS_MAX,
+  TW_TS_OFFSET,
+  TW_TS_OK,
+  TW_TS_RECENT,
+  TW_TS_RECENT_AT,
+  TW_WSCALE_OK,
+} from './time-wait.js';
 import {
   buildDataOptions,
   writeSynOptions,
@@ -238,33 +280,41 @@ export function recycleSegment(seg: Segment): void {
   }
 }
 
+/** A connection's counters, all zero. */
+function newStats(): TcpStats {
+  return {
+      segmentsIn: 0,
+      segmentsOut: 0,
+      bytesIn: 0,
+      bytesOut: 0,
+      retransmits: 0,
+      timeouts: 0,
+      fastRetransmits: 0,
+      ecnReductions: 0,
+      staleEchoes: 0,
+      tailLossProbes: 0,
+      spuriousRecoveries: 0,
+      dsacksIn: 0,
+      dupAcksIn: 0,
+      challengeAcks: 0,
+      invalidAcksSuppressed: 0,
+      outOfOrderIn: 0,
+      outOfOrderDropped: 0,
+      pawsDrops: 0,
+      resetsIn: 0,
+      resetsOut: 0,
+      windowProbes: 0,
+      keepaliveProbes: 0,
+      predictedIn: 0,
+  };
+}
+
+// The counters fit a TIME-WAIT slot (checked once, when the module loads).
+if (Object.keys(newStats()).length > TW_STATS_MAX) throw new Error('TcpStats has more counters than a TIME-WAIT slot holds');
+
 export class TcpConnection implements Connection {
   readonly tuple: FourTuple;
-  readonly stats: TcpStats = {
-    segmentsIn: 0,
-    segmentsOut: 0,
-    bytesIn: 0,
-    bytesOut: 0,
-    retransmits: 0,
-    timeouts: 0,
-    fastRetransmits: 0,
-    ecnReductions: 0,
-    staleEchoes: 0,
-    tailLossProbes: 0,
-    spuriousRecoveries: 0,
-    dsacksIn: 0,
-    dupAcksIn: 0,
-    challengeAcks: 0,
-    invalidAcksSuppressed: 0,
-    outOfOrderIn: 0,
-    outOfOrderDropped: 0,
-    pawsDrops: 0,
-    resetsIn: 0,
-    resetsOut: 0,
-    windowProbes: 0,
-    keepaliveProbes: 0,
-    predictedIn: 0,
-  };
+  readonly stats: TcpStats = newStats();
 
   private readonly cfg: TcpConfig;
   /** Opened by a LISTEN socket (openPassive) rather than by connect. */
@@ -544,7 +594,7 @@ export class TcpConnection implements Connection {
   private evHead = 0;
   private evEnd = 0;
 
-  private constructor(o: OpenOptions, passive: boolean, tw?: TimeWaitRecord) {
+  private constructor(o: OpenOptions, passive: boolean, tw?: TimeWaitStore, slot = -1) {
     // Shared, not copied: configuration is data that no connection changes,
     // and so is the tuple (read-only; the stack hands every connection to or
     // from one address the same address array, as a copy costs ~200 heap
@@ -567,14 +617,24 @@ export class TcpConnection implements Connection {
     this.sndMss = Math.min(this.sendLimit, this.defaultMss());
     this.rcvMss = Math.min(this.advMss, DEFAULT_MSS_IPV4);
     this.tsOffsetS = (o.tsOffset !== undefined ? o.tsOffset : mix32(this.issV)) | 0;
-    this.sndBuf = new SendBuffer(tw !== undefined ? tw.sndBufSize : this.cfg.sndBuf);
-    this.rcvBuf = new RecvBuffer(tw !== undefined ? tw.rcvBufSize : this.cfg.rcvBuf, this.cfg.maxOutOfOrder);
+    this.rtoEst = new RtoEstimator(this.cfg);
     if (tw !== undefined) {
-      this.stats = tw.stats;
-      this.rtoEst = tw.rtoEst;
-      this.cc = tw.cc;
+      const f = tw.floatsOf(slot);
+      const fb = tw.floatBase(slot);
+      this.sndBuf = new SendBuffer(f[fb + TW_SND_BUF]!);
+      this.rcvBuf = new RecvBuffer(f[fb + TW_RCV_BUF]!, this.cfg.maxOutOfOrder);
+      const srtt = f[fb + TW_SRTT]!;
+      this.rtoEst.restore(Number.isNaN(srtt) ? undefined : srtt, f[fb + TW_RTTVAR]!, f[fb + TW_RTO_BASE]!, tw.intsOf(slot)[tw.intBase(slot) + TW_RTO_SHIFT]!);
+      const name = (tw.intsOf(slot)[tw.intBase(slot) + TW_FLAGS]! & TW_NEWRENO) !== 0 ? 'newreno' : 'cubic';
+      this.cc = createCongestionControl(name, f[fb + TW_CC_MSS]!, f[fb + TW_CWND]!);
+      this.cc.ssthresh = f[fb + TW_SSTHRESH]!;
+      // The counters, in the order of their keys (as toTimeWait wrote them).
+      const stats = this.stats as unknown as Record<string, number>;
+      let i = fb + TW_STATS;
+      for (const k in stats) stats[k] = f[i++]!;
     } else {
-      this.rtoEst = new RtoEstimator(this.cfg);
+      this.sndBuf = new SendBuffer(this.cfg.sndBuf);
+      this.rcvBuf = new RecvBuffer(this.cfg.rcvBuf, this.cfg.maxOutOfOrder);
       this.cc = createCongestionControl(this.cfg.congestionControl ?? 'cubic', this.sndMss, this.cfg.initialWindowSegments * this.sndMss, this.cfg.hystart === true ? HYSTART : {});
     }
     this.kaIdle = this.cfg.keepaliveIdle;
@@ -583,80 +643,111 @@ export class TcpConnection implements Connection {
   }
 
   /**
-   * TIME-WAIT as a compact record (see time-wait.ts), once the connection
+   * TIME-WAIT as a slot of `store` (see time-wait.ts), once the connection
    * is quiet: nothing to read, nothing in flight or queued, no event or
-   * segment waiting, no timer but 2·MSL. Undefined otherwise (the
+   * segment waiting, no timer but 2·MSL. Returns the slot, or -1 (the
    * connection is then kept whole). The connection itself is left as it is.
    */
-  toTimeWait(): TimeWaitRecord | undefined {
-    if (this.st !== 'TIME_WAIT' || this.done) return undefined;
-    if (this.outHead !== null || this.evEnd !== 0 || this.outHold !== 0 || this.ackNow) return undefined;
-    if (this.rcvBuf.readable !== 0 || this.rcvBuf.hasOutOfOrder || this.sndBuf.length !== 0) return undefined;
-    if (this.sndUnaVS !== this.sndMaxS || this.sndNxtVS !== this.sndMaxS || !this.finSent || seqAdd(this.finSeq, 1) !== this.sndMax) return undefined;
-    if (this.rcvFinSeq === undefined || !this.finReceived) return undefined;
-    if (this.dsack !== undefined || this.rack !== undefined || this.inRecovery || this.rtoRecovery || this.rcvSpace !== undefined) return undefined;
-    if (this.nextDeadline() !== this.closeAt) return undefined;
-    const r = new TimeWaitRecord(this.tuple, this.cfg, this.stats, this.rtoEst, this.cc);
-    r.passive = this.passive;
-    r.issS = this.issVS;
-    r.irsS = this.irsVS;
-    r.sndNxtS = this.sndMaxS;
-    r.sndWnd = this.sndWndV;
-    r.maxSndWnd = this.maxSndWnd;
-    r.sndWl1S = this.sndWl1S;
-    r.sndWl2S = this.sndWl2S;
-    r.sndMss = this.sndMss;
-    r.advMss = this.advMss;
-    r.sndWscale = this.sndWscale;
-    r.rcvWscale = this.rcvWscale;
-    r.wscaleOk = this.wscaleOk;
-    r.sackOk = this.sackOk;
-    r.tsOk = this.tsOk;
-    r.tsRecentS = this.tsRecentS;
-    r.tsRecentAt = this.tsRecentAt ?? -1;
-    r.tsOffsetS = this.tsOffsetS;
-    r.rcvNxtS = this.rcvNxtVS;
-    r.rcvAdvS = this.rcvAdvS;
-    r.lastAckSentS = this.lastAckSentS;
-    r.rcvFinSeqS = this.rcvFinSeq | 0;
-    r.ecnFlags = this.ecnFlags;
-    r.ecnRecoverS = this.ecnRecoverS;
-    r.rcvBufSize = this.rcvBuf.capacity;
-    r.sndBufSize = this.sndBuf.capacity;
-    r.lastInvalidAck = this.lastInvalidAck;
-    r.lastNow = this.lastNow;
-    r.closeAt = this.closeAt;
-    return r;
+  toTimeWait(store: TimeWaitStore): number {
+    if (this.st !== 'TIME_WAIT' || this.done) return -1;
+    if (this.outHead !== null || this.evEnd !== 0 || this.outHold !== 0 || this.ackNow) return -1;
+    if (this.rcvBuf.readable !== 0 || this.rcvBuf.hasOutOfOrder || this.sndBuf.length !== 0) return -1;
+    if (this.sndUnaVS !== this.sndMaxS || this.sndNxtVS !== this.sndMaxS || !this.finSent || seqAdd(this.finSeq, 1) !== this.sndMax) return -1;
+    if (this.rcvFinSeq === undefined || !this.finReceived) return -1;
+    if (this.dsack !== undefined || this.rack !== undefined || this.inRecovery || this.rtoRecovery || this.rcvSpace !== undefined) return -1;
+    if (this.nextDeadline() !== this.closeAt) return -1;
+    const slot = store.take(this.tuple, this.cfg);
+    const n = store.intsOf(slot);
+    const ib = store.intBase(slot);
+    n[ib + TW_ISS] = this.issVS;
+    n[ib + TW_IRS] = this.irsVS;
+    n[ib + TW_SND_NXT] = this.sndMaxS;
+    n[ib + TW_SND_WND] = this.sndWndV;
+    n[ib + TW_MAX_SND_WND] = this.maxSndWnd;
+    n[ib + TW_SND_WL1] = this.sndWl1S;
+    n[ib + TW_SND_WL2] = this.sndWl2S;
+    n[ib + TW_SND_MSS] = this.sndMss;
+    n[ib + TW_ADV_MSS] = this.advMss;
+    n[ib + TW_SND_WSCALE] = this.sndWscale;
+    n[ib + TW_RCV_WSCALE] = this.rcvWscale;
+    n[ib + TW_FLAGS] =
+      (this.passive ? TW_PASSIVE : 0) |
+      (this.wscaleOk ? TW_WSCALE_OK : 0) |
+      (this.sackOk ? TW_SACK_OK : 0) |
+      (this.tsOk ? TW_TS_OK : 0) |
+      (this.cc.name === 'newreno' ? TW_NEWRENO : 0);
+    n[ib + TW_TS_RECENT] = this.tsRecentS;
+    n[ib + TW_TS_OFFSET] = this.tsOffsetS;
+    n[ib + TW_RCV_NXT] = this.rcvNxtVS;
+    n[ib + TW_RCV_ADV] = this.rcvAdvS;
+    n[ib + TW_LAST_ACK_SENT] = this.lastAckSentS;
+    n[ib + TW_RCV_FIN_SEQ] = this.rcvFinSeq | 0;
+    n[ib + TW_ECN_FLAGS] = this.ecnFlags;
+    n[ib + TW_ECN_RECOVER] = this.ecnRecoverS;
+    n[ib + TW_RTO_SHIFT] = this.rtoEst.backoffCount;
+    const f = store.floatsOf(slot);
+    const fb = store.floatBase(slot);
+    f[fb + TW_TS_RECENT_AT] = this.tsRecentAt ?? NaN;
+    f[fb + TW_LAST_INVALID_ACK] = this.lastInvalidAck;
+    f[fb + TW_LAST_NOW] = this.lastNow;
+    f[fb + TW_CLOSE_AT] = this.closeAt;
+    f[fb + TW_SRTT] = this.rtoEst.srtt ?? NaN;
+    f[fb + TW_RTTVAR] = this.rtoEst.rttvar;
+    f[fb + TW_RTO_BASE] = this.rtoEst.base;
+    f[fb + TW_CWND] = this.cc.cwnd;
+    f[fb + TW_SSTHRESH] = this.cc.ssthresh;
+    f[fb + TW_CC_MSS] = this.cc.mss;
+    f[fb + TW_RCV_BUF] = this.rcvBuf.capacity;
+    f[fb + TW_SND_BUF] = this.sndBuf.capacity;
+    const stats = this.stats as unknown as Record<string, number>;
+    let i = fb + TW_STATS;
+    for (const k in stats) f[i++] = stats[k]!;
+    return slot;
   }
 
-  /** The connection a TimeWaitRecord was made from, whole again (its parts that TIME-WAIT no longer uses start afresh). */
-  static fromTimeWait(r: TimeWaitRecord): TcpConnection {
-    const c = new TcpConnection({ config: r.config, tuple: r.tuple, iss: r.issS >>> 0, now: r.lastNow, mss: r.advMss, tsOffset: r.tsOffsetS }, r.passive, r);
+  /**
+   * The connection kept in `store`'s slot `slot`, whole again (its parts
+   * that TIME-WAIT no longer uses start afresh). The slot is given back.
+   */
+  static fromTimeWait(store: TimeWaitStore, slot: number): TcpConnection {
+    const n = store.intsOf(slot);
+    const ib = store.intBase(slot);
+    const f = store.floatsOf(slot);
+    const fb = store.floatBase(slot);
+    const flags = n[ib + TW_FLAGS]!;
+    const c = new TcpConnection(
+      { config: store.config(slot), tuple: store.tuple(slot), iss: n[ib + TW_ISS]! >>> 0, now: f[fb + TW_LAST_NOW]!, mss: n[ib + TW_ADV_MSS]!, tsOffset: n[ib + TW_TS_OFFSET]! },
+      (flags & TW_PASSIVE) !== 0,
+      store,
+      slot,
+    );
     c.st = 'TIME_WAIT';
-    c.irsVS = r.irsS;
-    c.sndUnaVS = c.sndNxtVS = c.sndMaxS = r.sndNxtS;
-    c.sndWndV = r.sndWnd;
-    c.maxSndWnd = r.maxSndWnd;
-    c.sndWl1S = r.sndWl1S;
-    c.sndWl2S = r.sndWl2S;
-    c.sndMss = r.sndMss;
-    c.sndWscale = r.sndWscale;
-    c.rcvWscale = r.rcvWscale;
-    c.wscaleOk = r.wscaleOk;
-    c.sackOk = r.sackOk;
-    c.tsOk = r.tsOk;
-    c.tsRecentS = r.tsRecentS;
-    c.tsRecentAt = r.tsRecentAt < 0 ? undefined : r.tsRecentAt;
-    c.rcvNxtVS = r.rcvNxtS;
-    c.rcvAdvS = r.rcvAdvS;
-    c.lastAckSentS = r.lastAckSentS;
+    c.irsVS = n[ib + TW_IRS]!;
+    c.sndUnaVS = c.sndNxtVS = c.sndMaxS = n[ib + TW_SND_NXT]!;
+    c.sndWndV = n[ib + TW_SND_WND]!;
+    c.maxSndWnd = n[ib + TW_MAX_SND_WND]!;
+    c.sndWl1S = n[ib + TW_SND_WL1]!;
+    c.sndWl2S = n[ib + TW_SND_WL2]!;
+    c.sndMss = n[ib + TW_SND_MSS]!;
+    c.sndWscale = n[ib + TW_SND_WSCALE]!;
+    c.rcvWscale = n[ib + TW_RCV_WSCALE]!;
+    c.wscaleOk = (flags & TW_WSCALE_OK) !== 0;
+    c.sackOk = (flags & TW_SACK_OK) !== 0;
+    c.tsOk = (flags & TW_TS_OK) !== 0;
+    c.tsRecentS = n[ib + TW_TS_RECENT]!;
+    const tsRecentAt = f[fb + TW_TS_RECENT_AT]!;
+    c.tsRecentAt = Number.isNaN(tsRecentAt) ? undefined : tsRecentAt;
+    c.rcvNxtVS = n[ib + TW_RCV_NXT]!;
+    c.rcvAdvS = n[ib + TW_RCV_ADV]!;
+    c.lastAckSentS = n[ib + TW_LAST_ACK_SENT]!;
     c.finQueued = c.finSent = c.finReceived = true;
-    c.finSeq = seqAdd(r.sndNxtS >>> 0, -1);
-    c.rcvFinSeq = r.rcvFinSeqS >>> 0;
-    c.ecnFlags = r.ecnFlags;
-    c.ecnRecoverS = r.ecnRecoverS;
-    c.lastInvalidAck = r.lastInvalidAck;
-    c.closeAt = r.closeAt;
+    c.finSeq = seqAdd(n[ib + TW_SND_NXT]! >>> 0, -1);
+    c.rcvFinSeq = n[ib + TW_RCV_FIN_SEQ]! >>> 0;
+    c.ecnFlags = n[ib + TW_ECN_FLAGS]!;
+    c.ecnRecoverS = n[ib + TW_ECN_RECOVER]!;
+    c.lastInvalidAck = f[fb + TW_LAST_INVALID_ACK]!;
+    c.closeAt = f[fb + TW_CLOSE_AT]!;
+    store.release(slot);
     return c;
   }
 

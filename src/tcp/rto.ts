@@ -95,6 +95,17 @@ export class RtoEstimator {
     this.shift = 0;
   }
 
+  /**
+   * Take up the state another estimator had (its srtt, rttvar, base and
+   * backoffCount): for a connection rebuilt from its TIME-WAIT slot.
+   */
+  restore(srtt: number | undefined, rttvar: number, base: number, backoffCount: number): void {
+    this.srttUs = srtt;
+    this.rttvarUs = rttvar;
+    this.baseRto = base;
+    this.shift = backoffCount;
+  }
+
   /** Clamp to [rtoMin, rtoMax] and round up to whole timer ticks. */
   private clamp(v: number): number {
     const tick = this.cfg.timerTick;

@@ -1,4 +1,4 @@
-// A connection in TIME-WAIT, kept small.
+// Connections in TIME-WAIT, kept small.
 //
 // TIME-WAIT lasts 2·MSL (60 s by default) and a busy server holds one such
 // connection for every connection it closed first: tens of thousands. In
@@ -6,74 +6,177 @@
 // (RFC 9293 §3.10.7.4) is answer segments — ACK a retransmitted FIN and
 // restart the 2·MSL timer, challenge a SYN or an in-window RST (RFC 5961),
 // drop old duplicates by their timestamps (RFC 7323 PAWS) — and close when
-// the timer runs out. For that it needs some thirty numbers, not the send and
-// receive machinery of a whole TcpConnection (about 2.5 KB with its parts).
-// Linux keeps such connections as timewait sockets and FreeBSD as tcptw
-// records for the same reason.
+// the timer runs out. For that it needs some thirty numbers and its
+// counters, not the send and receive machinery of a whole TcpConnection
+// (about 2.5 KB with its parts). Linux keeps such connections as timewait
+// sockets and FreeBSD as tcptw records for the same reason.
 //
-// A TimeWaitRecord holds those numbers. TcpConnection.toTimeWait() makes one
-// once the connection is quiet, and TcpConnection.fromTimeWait() builds the
-// connection again, equal in everything TIME-WAIT can show, when a segment,
-// the timer or a caller needs it. One segment processor serves both: the
-// record has no RFC logic of its own to drift from the connection's.
+// A TimeWaitStore holds those numbers for all of a stack's quiet TIME-WAIT
+// connections, one slot each, in typed arrays: a slot is no object of its
+// own. That matters beyond the bytes. A connection enters TIME-WAIT young
+// and then lives for a minute, so every object it keeps there is copied by
+// the young-generation collector and promoted; with a record, its counters,
+// its RTT estimator and its congestion controller as objects (about 800
+// bytes), a connect+request+close loop spent a fifth of its time more than
+// with nothing kept.
+//
+// TcpConnection.toTimeWait() writes a slot once the connection is quiet, and
+// TcpConnection.fromTimeWait() builds the connection again from it, equal in
+// everything TIME-WAIT can show, when a segment, the timer or a caller needs
+// it. One segment processor serves both: the store has no RFC logic of its
+// own to drift from the connection's.
 
-import type { CongestionControl } from './cc/index.js';
 import type { TcpConfig } from './config.js';
-import type { RtoEstimator } from './rto.js';
-import type { TcpStats } from './connection.js';
 import type { FourTuple } from './types.js';
 
+// 32-bit fields of a slot. Sequence numbers and timestamps are stored as
+// signed 32-bit integers, as TcpConnection keeps them.
+export const TW_ISS = 0;
+export const TW_IRS = 1;
+/** SND.UNA = SND.NXT = SND.MAX: everything sent, our FIN included, was acknowledged. */
+export const TW_SND_NXT = 2;
+export const TW_SND_WND = 3;
+export const TW_MAX_SND_WND = 4;
+export const TW_SND_WL1 = 5;
+export const TW_SND_WL2 = 6;
+export const TW_SND_MSS = 7;
+export const TW_ADV_MSS = 8;
+export const TW_SND_WSCALE = 9;
+export const TW_RCV_WSCALE = 10;
+/** TW_PASSIVE | TW_WSCALE_OK | TW_SACK_OK | TW_TS_OK | TW_NEWRENO. */
+export const TW_FLAGS = 11;
+export const TW_TS_RECENT = 12;
+export const TW_TS_OFFSET = 13;
+export const TW_RCV_NXT = 14;
+export const TW_RCV_ADV = 15;
+export const TW_LAST_ACK_SENT = 16;
+export const TW_RCV_FIN_SEQ = 17;
+export const TW_ECN_FLAGS = 18;
+export const TW_ECN_RECOVER = 19;
+export const TW_RTO_SHIFT = 20;
+/** 32-bit fields per slot. */
+export const TW_INTS = 21;
+
+// Floating-point fields: times in µs, sizes, the RTT estimator's and the
+// congestion controller's numbers, then the connection's counters.
+/** TS.Recent's age (µs), or NaN when none was taken. */
+export const TW_TS_RECENT_AT = 0;
+export const TW_LAST_INVALID_ACK = 1;
+export const TW_LAST_NOW = 2;
+/** When 2·MSL runs out (µs). */
+export const TW_CLOSE_AT = 3;
+/** SRTT (µs), or NaN before the first sample. */
+export const TW_SRTT = 4;
+export const TW_RTTVAR = 5;
+export const TW_RTO_BASE = 6;
+export const TW_CWND = 7;
+export const TW_SSTHRESH = 8;
+export const TW_CC_MSS = 9;
+export const TW_RCV_BUF = 10;
+export const TW_SND_BUF = 11;
+/** The counters (TcpStats), in the order of their keys. */
+export const TW_STATS = 12;
+/** Room for TcpStats' counters: a connection refuses to compact if it has more. */
+export const TW_STATS_MAX = 24;
+/** Floating-point fields per slot. */
+export const TW_FLOATS = TW_STATS + TW_STATS_MAX;
+
+export const TW_PASSIVE = 1;
+export const TW_WSCALE_OK = 2;
+export const TW_SACK_OK = 4;
+export const TW_TS_OK = 8;
+export const TW_NEWRENO = 16;
+
+/** Slots per chunk of the columns: the store grows a chunk at a time, never copying. */
+const CHUNK_SHIFT = 8;
+const CHUNK = 1 << CHUNK_SHIFT;
+
 /**
- * The state of a quiet TIME-WAIT connection. Sequence numbers and
- * timestamps are kept as 32-bit signed integers (as TcpConnection keeps
- * them), so that none of them is a separate heap number. Written once by
- * TcpConnection.toTimeWait; read only by TcpConnection.fromTimeWait.
+ * The quiet TIME-WAIT connections of one stack. Written by
+ * TcpConnection.toTimeWait and read by TcpConnection.fromTimeWait (which
+ * gives the slot back). Slot `s`'s 32-bit fields are
+ * `intsOf(s)[intBase(s) + TW_*]`, its floating-point ones
+ * `floatsOf(s)[floatBase(s) + TW_*]`.
  *
- * What is not here starts afresh in the rebuilt connection: the parts that
- * only sending, recovery, delayed ACKs or keepalive use, none of which runs
- * in TIME-WAIT. test/tcp/time-wait.test.ts holds the rebuilt connection to
- * the whole one's answers, field by field of every segment it sends.
+ * The columns come in chunks of 256 slots (95 KB), made as needed and
+ * kept for the most slots ever held at once, as a slab cache keeps its
+ * pages: 372 bytes a slot.
  */
-export class TimeWaitRecord {
-  constructor(
-    readonly tuple: FourTuple,
-    readonly config: TcpConfig,
-    /** The connection's counters (TcpStats), carried on. */
-    readonly stats: TcpStats,
-    /** Carried on, so that rto, srtt and cwnd read as before. */
-    readonly rtoEst: RtoEstimator,
-    readonly cc: CongestionControl,
-  ) {}
-  passive = false;
-  issS = 0;
-  irsS = 0;
-  /** SND.UNA = SND.NXT = SND.MAX: everything sent, our FIN included, was acknowledged. */
-  sndNxtS = 0;
-  sndWnd = 0;
-  maxSndWnd = 0;
-  sndWl1S = 0;
-  sndWl2S = 0;
-  sndMss = 0;
-  advMss = 0;
-  sndWscale = 0;
-  rcvWscale = 0;
-  wscaleOk = false;
-  sackOk = false;
-  tsOk = false;
-  tsRecentS = 0;
-  /** Microseconds, or -1 for undefined (kept a number for a stable shape). */
-  tsRecentAt = -1;
-  tsOffsetS = 0;
-  rcvNxtS = 0;
-  rcvAdvS = 0;
-  lastAckSentS = 0;
-  rcvFinSeqS = 0;
-  ecnFlags = 0;
-  ecnRecoverS = 0;
-  rcvBufSize = 0;
-  sndBufSize = 0;
-  lastInvalidAck = 0;
-  lastNow = 0;
-  /** When 2·MSL runs out (µs). */
-  closeAt = 0;
+export class TimeWaitStore {
+  private readonly intChunks: Int32Array[] = [];
+  private readonly floatChunks: Float64Array[] = [];
+  private readonly tuples: Array<FourTuple | undefined> = [];
+  private readonly configs: Array<TcpConfig | undefined> = [];
+  /** Slots given back, reused before new ones. */
+  private readonly free: number[] = [];
+  /** Slots ever handed out: the next new one. */
+  private high = 0;
+  private live = 0;
+
+  /** Slots in use. */
+  get size(): number {
+    return this.live;
+  }
+
+  /** Bytes the columns hold (whatever is in use). */
+  get byteLength(): number {
+    return this.intChunks.length * CHUNK * (TW_INTS * 4 + TW_FLOATS * 8);
+  }
+
+  /** A slot for a connection of `tuple` under `config`; its fields are the caller's to write. */
+  take(tuple: FourTuple, config: TcpConfig): number {
+    let s = this.free.pop();
+    if (s === undefined) {
+      s = this.high++;
+      if ((s & (CHUNK - 1)) === 0) {
+        this.intChunks.push(new Int32Array(CHUNK * TW_INTS));
+        this.floatChunks.push(new Float64Array(CHUNK * TW_FLOATS));
+      }
+    }
+    this.tuples[s] = tuple;
+    this.configs[s] = config;
+    this.live++;
+    return s;
+  }
+
+  /** Give a slot back: its fields mean nothing any more. */
+  release(slot: number): void {
+    if (this.tuples[slot] === undefined) throw new RangeError(`TIME-WAIT slot ${slot} is not in use`);
+    this.tuples[slot] = undefined;
+    this.configs[slot] = undefined;
+    this.free.push(slot);
+    this.live--;
+  }
+
+  tuple(slot: number): FourTuple {
+    const t = this.tuples[slot];
+    if (t === undefined) throw new RangeError(`TIME-WAIT slot ${slot} is not in use`);
+    return t;
+  }
+
+  config(slot: number): TcpConfig {
+    const c = this.configs[slot];
+    if (c === undefined) throw new RangeError(`TIME-WAIT slot ${slot} is not in use`);
+    return c;
+  }
+
+  /** The chunk that holds slot `slot`'s 32-bit fields. */
+  intsOf(slot: number): Int32Array {
+    return this.intChunks[slot >>> CHUNK_SHIFT]!;
+  }
+
+  /** Where slot `slot`'s 32-bit fields start in its chunk. */
+  intBase(slot: number): number {
+    return (slot & (CHUNK - 1)) * TW_INTS;
+  }
+
+  /** The chunk that holds slot `slot`'s floating-point fields. */
+  floatsOf(slot: number): Float64Array {
+    return this.floatChunks[slot >>> CHUNK_SHIFT]!;
+  }
+
+  /** Where slot `slot`'s floating-point fields start in its chunk. */
+  floatBase(slot: number): number {
+    return (slot & (CHUNK - 1)) * TW_FLOATS;
+  }
 }

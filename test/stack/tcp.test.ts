@@ -322,7 +322,7 @@ test('listen on port 0 picks a port no connection uses', () => {
   assert.equal(a.tcpListen({ port: 0 }).port, ep.localPort);
 });
 
-test('a connection in TIME-WAIT is kept as a record, answers a retransmitted FIN, and restarts its 2MSL from it', () => {
+test('a connection in TIME-WAIT is kept in a slot, answers a retransmitted FIN, and restarts its 2MSL from it', () => {
   const { clock, a, b, link } = makePair({ ab: { delay: 1000 }, ba: { delay: 1000 } });
   const l = b.tcpListen({ port: 7 });
   l.onConnection = (ep) =>
@@ -346,15 +346,17 @@ test('a connection in TIME-WAIT is kept as a record, answers a retransmitted FIN
   }, 1);
   clock.runUntil(clock.now() + 50_000);
   assert.equal(ep.state, 'TIME_WAIT');
-  assert.ok(ep.compacted, 'a quiet TIME-WAIT connection is a record');
+  assert.ok(ep.compacted, 'a quiet TIME-WAIT connection is kept in a slot');
+  assert.equal(a.timeWait.size, 1);
   assert.equal(link.ab.stats.dropped.scripted, 1);
   const firstTw = clock.now();
   const acksBefore = a.stats.tcpOut;
-  // b's retransmission timer fires; a, still a record, acknowledges the FIN again.
+  // b's retransmission timer fires; a, still in its slot, acknowledges the FIN again.
   clock.runUntil(clock.now() + 5_000_000);
   assert.equal(b.connectionCount, 0, 'b heard its FIN acknowledged');
   assert.equal(a.stats.tcpOut, acksBefore + 1, 'one ACK answers the retransmitted FIN');
   assert.ok(ep.compacted, 'serviced and compacted again');
+  assert.equal(a.timeWait.size, 1, 'the slot was given back when the FIN needed the connection whole');
   assert.equal(ep.state, 'TIME_WAIT');
   // The 2MSL timer restarted when the FIN came again (RFC 9293 §3.10.7.4).
   clock.runUntil(firstTw + 60_000_000 + 100_000);
@@ -362,6 +364,7 @@ test('a connection in TIME-WAIT is kept as a record, answers a retransmitted FIN
   clock.runUntil(firstTw + 70_000_000);
   assert.equal(a.connectionCount, 0, 'gone 2MSL after the retransmitted FIN');
   assert.equal(ep.state, 'CLOSED');
+  assert.equal(a.timeWait.size, 0, 'no slot is left behind');
 });
 
 test('an accepted endpoint: setHandler hears the events that waited for an owner first; assigning handler hears only later ones', () => {

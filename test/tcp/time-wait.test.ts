@@ -1,9 +1,9 @@
-// The compact TIME-WAIT record against the whole connection.
+// The compact TIME-WAIT slot against the whole connection.
 //
 // Each run plays a random connection to its end twice (the harness is
 // deterministic, so both plays are identical): in one, the side that closed
 // first stays a whole TcpConnection in TIME-WAIT; in the other it becomes a
-// TimeWaitRecord and is built again from it, and again after every segment,
+// slot of a TimeWaitStore and is built again from it, and again after every segment,
 // as the stack does. Both then receive the same random segments (old and
 // new timestamps, SYNs, RSTs in and out of the window, retransmitted FINs,
 // data, ECN-Echo) and timer calls, and must answer alike: the same segments,
@@ -15,6 +15,7 @@ import fc from 'fast-check';
 import { Net, MS, S, pattern, drainObserved, lossyPair, configFor, optionChoice, type Observed, type OptionChoice } from './harness.js';
 import { profile } from '../../src/tcp/config.js';
 import { TcpConnection } from '../../src/tcp/connection.js';
+import { TimeWaitStore, TW_FLOATS, TW_INTS } from '../../src/tcp/time-wait.js';
 import { ACK, CWR, ECE, FIN, PSH, RST, SYN, type Segment, type TcpOption } from '../../src/wire/tcp-types.js';
 
 interface History extends OptionChoice {
@@ -135,7 +136,7 @@ function readings(c: TcpConnection): unknown {
   };
 }
 
-test('a connection built again from its TIME-WAIT record answers every segment and timer as the whole connection does', () => {
+test('a connection built again from its TIME-WAIT slot answers every segment and timer as the whole connection does', () => {
   let compared = 0;
   let runs = 0;
   fc.assert(
@@ -144,12 +145,20 @@ test('a connection built again from its TIME-WAIT record answers every segment a
       const whole = play(h);
       const twin = play(h);
       if (whole.tw === undefined || twin.tw === undefined) return;
-      const record = twin.tw.toTimeWait();
+      // Slots already in use (and given back in between) must not disturb it.
+      const store = new TimeWaitStore();
+      const others = [0, 1, 2].map(() => store.take(twin.tw!.tuple, configFor(h)));
+      // The slot to be reused holds stale numbers: every field must be written.
+      store.intsOf(1).fill(-7, store.intBase(1), store.intBase(1) + TW_INTS);
+      store.floatsOf(1).fill(12345.5, store.floatBase(1), store.floatBase(1) + TW_FLOATS);
+      store.release(others[1]!);
+      const slot = twin.tw.toTimeWait(store);
       // A quiet TIME-WAIT connection (20 s after the close) always compacts.
-      assert.ok(record !== undefined, `no record for a quiet TIME-WAIT connection`);
+      assert.ok(slot >= 0, `no slot for a quiet TIME-WAIT connection`);
       compared++;
       const x = whole.tw;
-      let y = TcpConnection.fromTimeWait(record);
+      let y = TcpConnection.fromTimeWait(store, slot);
+      assert.equal(store.size, 2, 'the slot was given back');
       assert.deepEqual(readings(y), readings(x), 'right after the record was made');
       let now = whole.net.now;
       assert.equal(twin.net.now, now);
@@ -169,10 +178,10 @@ test('a connection built again from its TIME-WAIT record answers every segment a
         assert.deepEqual(oy, ox);
         assert.deepEqual(readings(y), readings(x));
         // The stack keeps the record again after each service.
-        const again = y.toTimeWait();
-        if (again !== undefined) y = TcpConnection.fromTimeWait(again);
+        const again = y.toTimeWait(store);
+        if (again >= 0) y = TcpConnection.fromTimeWait(store, again);
         if (x.state === 'CLOSED') {
-          assert.equal(again, undefined);
+          assert.equal(again, -1);
           break;
         }
       }
@@ -191,7 +200,8 @@ test('a connection in TIME-WAIT with bytes still to read, or a segment or event 
   net.runFor(500 * MS);
   const b = net.b.conn!;
   assert.equal(a.state, 'ESTABLISHED');
-  assert.equal(a.toTimeWait(), undefined, 'ESTABLISHED');
+  const store = new TimeWaitStore();
+  assert.equal(a.toTimeWait(store), -1, 'ESTABLISHED');
   // B only shuts down its sending side and reads nothing; A sends 500 bytes
   // and its FIN: B reaches TIME-WAIT holding them.
   net.b.autoRead = false;
@@ -204,19 +214,70 @@ test('a connection in TIME-WAIT with bytes still to read, or a segment or event 
   net.runFor(1 * S);
   assert.equal(b.state, 'TIME_WAIT');
   assert.equal(b.readableLength, 500);
-  assert.equal(b.toTimeWait(), undefined, 'unread bytes');
+  assert.equal(b.toTimeWait(store), -1, 'unread bytes');
   assert.equal(b.read(undefined, net.now)?.length, 500);
-  const r = b.toTimeWait();
-  assert.ok(r !== undefined, 'quiet once read');
+  const r = b.toTimeWait(store);
+  assert.ok(r >= 0, 'quiet once read');
   // A retransmitted FIN: the ACK it draws waits in the queue until drained.
   const fin: Segment = { srcPort: 40000, dstPort: 80, seq: (b.rcvNxt - 1) >>> 0, ack: b.sndNxt, flags: FIN | ACK, window: 1000, urgent: 0, options: [], payload: new Uint8Array(0), ecn: 0 };
   b.onSegment(fin, net.now);
   assert.ok(b.hasOutput);
-  assert.equal(b.toTimeWait(), undefined, 'a segment waits');
+  assert.equal(b.toTimeWait(store), -1, 'a segment waits');
   while (b.pollTransmit() !== undefined);
-  assert.ok(b.toTimeWait() !== undefined, 'quiet again');
+  assert.ok(b.toTimeWait(store) >= 0, 'quiet again');
   // 2·MSL later: CLOSED, and no record.
   b.onTimer(b.nextDeadline());
   assert.equal(b.state, 'CLOSED');
-  assert.equal(b.toTimeWait(), undefined, 'CLOSED');
+  assert.equal(b.toTimeWait(store), -1, 'CLOSED');
+  // Each record took a slot of its own; nobody gave them back.
+  assert.equal(store.size, 2);
+});
+
+test('a TimeWaitStore keeps every slot apart, across its chunks, and reuses the slots given back', () => {
+  const store = new TimeWaitStore();
+  const cfg = profile('linux');
+  const tuples = new Map<number, { localAddr: Uint8Array; localPort: number; remoteAddr: Uint8Array; remotePort: number }>();
+  const mark = (slot: number, v: number): void => {
+    const n = store.intsOf(slot);
+    for (let k = 0; k < TW_INTS; k++) n[store.intBase(slot) + k] = v * 100 + k;
+    const f = store.floatsOf(slot);
+    for (let k = 0; k < TW_FLOATS; k++) f[store.floatBase(slot) + k] = v + k / 64;
+  };
+  const check = (slot: number, v: number): void => {
+    const n = store.intsOf(slot);
+    for (let k = 0; k < TW_INTS; k++) assert.equal(n[store.intBase(slot) + k], v * 100 + k, `slot ${slot} int ${k}`);
+    const f = store.floatsOf(slot);
+    for (let k = 0; k < TW_FLOATS; k++) assert.equal(f[store.floatBase(slot) + k], v + k / 64, `slot ${slot} float ${k}`);
+  };
+  const value = new Map<number, number>();
+  const take = (v: number): number => {
+    const t = { localAddr: new Uint8Array([10, 0, 0, 1]), localPort: 80, remoteAddr: new Uint8Array([10, 0, 0, 2]), remotePort: 1024 + v };
+    const s = store.take(t, cfg);
+    assert.ok(!value.has(s), `slot ${s} handed out twice`);
+    tuples.set(s, t);
+    value.set(s, v);
+    mark(s, v);
+    return s;
+  };
+  // Three chunks and a part.
+  for (let v = 0; v < 700; v++) take(v);
+  assert.equal(store.size, 700);
+  for (const s of [...value.keys()].filter((s) => s % 3 === 0)) {
+    store.release(s);
+    value.delete(s);
+  }
+  assert.throws(() => store.release(3), RangeError, 'a slot given back twice');
+  assert.throws(() => store.tuple(3), RangeError);
+  const bytes = store.byteLength;
+  // As many new ones as were given back: the same slots, no new chunk.
+  for (let v = 1000; v < 1234; v++) assert.ok(take(v) < 700, 'a given-back slot is reused first');
+  assert.equal(store.byteLength, bytes);
+  assert.equal(store.size, 700);
+  for (const [s, v] of value) {
+    check(s, v);
+    assert.equal(store.tuple(s), tuples.get(s));
+    assert.equal(store.config(s), cfg);
+  }
+  take(2000);
+  assert.equal(store.size, 701);
 });
