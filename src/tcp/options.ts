@@ -50,7 +50,7 @@ export function optionSize(o: TcpOption): number {
 
 export function optionsSize(opts: readonly TcpOption[]): number {
   let n = 0;
-  for (const o of opts) n += optionSize(o);
+  for (let i = 0; i < opts.length; i++) n += optionSize(opts[i]!);
   return n;
 }
 
@@ -202,13 +202,20 @@ export function parseSynOptions(options: readonly TcpOption[]): PeerSynOptions {
 
 /** The timestamp option of a segment, if any. */
 export function findTimestamp(options: readonly TcpOption[]): { val: number; ecr: number } | undefined {
-  for (const o of options) if (o.kind === 'timestamp') return o;
+  // Indexed: a for-of iterator is an object per segment wherever V8 does not inline this.
+  for (let i = 0; i < options.length; i++) {
+    const o = options[i]!;
+    if (o.kind === 'timestamp') return o;
+  }
   return undefined;
 }
 
 /** The SACK blocks of a segment, if any. */
 export function findSack(options: readonly TcpOption[]): readonly SackBlock[] | undefined {
-  for (const o of options) if (o.kind === 'sack') return o.blocks;
+  for (let i = 0; i < options.length; i++) {
+    const o = options[i]!;
+    if (o.kind === 'sack') return o.blocks;
+  }
   return undefined;
 }
 

@@ -163,7 +163,8 @@ export class Rack {
       this.n--;
     }
     if (blocks === undefined || this.n === 0) return;
-    for (const b of blocks) {
+    for (let k = 0; k < blocks.length; k++) {
+      const b = blocks[k]!;
       const left = b.left >>> 0;
       const right = b.right >>> 0;
       if (!seqLt(left, right) || seqLe(right, this.slot(0, START))) continue;

@@ -40,7 +40,8 @@ export class SackScoreboard {
    */
   update(blocks: readonly SackBlock[], sndUna: number, sndMax: number): number {
     let added = 0;
-    for (const b of blocks) {
+    for (let k = 0; k < blocks.length; k++) {
+      const b = blocks[k]!;
       let left = b.left >>> 0;
       const right = b.right >>> 0;
       if (!seqLt(left, right) || seqGt(right, sndMax) || seqLe(right, sndUna)) continue;

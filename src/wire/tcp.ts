@@ -322,7 +322,10 @@ export function tcpHeaderLength(options: readonly TcpOption[]): number {
 
 /** Write options at out[i]; returns the index after them (unpadded). */
 function writeOptions(options: readonly TcpOption[], out: Uint8Array, i: number): number {
-  for (const o of options) {
+  // Indexed loops here and below: a for-of iterator is an object per
+  // segment wherever V8 does not inline this.
+  for (let k = 0; k < options.length; k++) {
+    const o = options[k]!;
     switch (o.kind) {
       case 'eol':
         out[i++] = OPT_EOL;
@@ -358,7 +361,8 @@ function writeOptions(options: readonly TcpOption[], out: Uint8Array, i: number)
         out[i] = OPT_SACK;
         out[i + 1] = 2 + 8 * o.blocks.length;
         i += 2;
-        for (const blk of o.blocks) {
+        for (let b = 0; b < o.blocks.length; b++) {
+          const blk = o.blocks[b]!;
           put32(out, i, blk.left);
           put32(out, i + 4, blk.right);
           i += 8;
