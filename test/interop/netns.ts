@@ -120,7 +120,7 @@ function hookExit(): void {
   }
 }
 
-function ip(args: readonly string[]): void {
+export function ip(args: readonly string[]): void {
   const r = spawnSync('ip', args, { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`ip ${args.join(' ')} failed: ${(r.stderr || r.error?.message || '').trim()}`);
 }
@@ -168,7 +168,7 @@ function run(name: string, argv: readonly string[], opts: { timeoutMs?: number; 
  * checksum still reaches a raw socket (ping), but is counted here as an
  * error instead of as a reply.
  */
-export async function kernelCounters(ns: Netns): Promise<Map<string, number>> {
+export async function kernelCounters(ns: Pick<Netns, 'run'>): Promise<Map<string, number>> {
   const r = await ns.run(['cat', '/proc/net/snmp', '/proc/net/snmp6'], { timeoutMs: 10_000 });
   if (r.code !== 0) throw new Error(`reading the namespace's counters failed: ${r.stderr}`);
   const counters = new Map<string, number>();
