@@ -447,9 +447,16 @@ export class Link {
     if (second !== null) this.clock.setTimer(at, () => this.deliverAlone(index, second, true, undefined, false));
   }
 
-  /** Packets of a `batch` link on their way, by arrival time (ties in sending order), from arrivalsHead on. */
-  private arrivals: Arrival[] = [];
+  /**
+   * Packets of a `batch` link on their way, by arrival time (ties in
+   * sending order): arrivals[arrivalsHead, arrivalsEnd). The array keeps
+   * its length when it empties (slots past the end hold EMPTY_ARRIVAL):
+   * truncating it with `length = 0` made V8 drop its backing store and
+   * allocate a new one for the next packet, a cost on every batch.
+   */
+  private readonly arrivals: Arrival[] = [];
   private arrivalsHead = 0;
+  private arrivalsEnd = 0;
   /** When the timer of the next batch fires (Infinity: none set). */
   private batchTimerAt = Number.POSITIVE_INFINITY;
 
@@ -468,16 +475,19 @@ export class Link {
       a.seen = seen;
     }
     const q = this.arrivals;
-    let i = q.length;
+    const end = this.arrivalsEnd++;
+    let i = end;
     while (i > this.arrivalsHead && q[i - 1]!.at > a.at) i--;
-    if (i === q.length) q.push(a);
-    else q.splice(i, 0, a);
+    // Later arrivals move up one place (usually none: links keep order).
+    for (let k = end; k > i; k--) q[k] = q[k - 1]!;
+    q[i] = a;
     this.armBatch();
   }
 
   private armBatch(): void {
-    const head = this.arrivals[this.arrivalsHead];
-    if (head === undefined || head.at >= this.batchTimerAt) return;
+    if (this.arrivalsHead === this.arrivalsEnd) return;
+    const head = this.arrivals[this.arrivalsHead]!;
+    if (head.at >= this.batchTimerAt) return;
     this.batchTimerAt = head.at;
     this.clock.setTimer(head.at, this.deliverBatch);
   }
@@ -494,7 +504,7 @@ export class Link {
     this.batchTimerAt = Number.POSITIVE_INFINITY;
     const q = this.arrivals;
     let n = 0;
-    while (n < BATCH_LIMIT && this.arrivalsHead < q.length && q[this.arrivalsHead]!.at <= now) {
+    while (n < BATCH_LIMIT && this.arrivalsHead < this.arrivalsEnd && q[this.arrivalsHead]!.at <= now) {
       const a = q[this.arrivalsHead]!;
       q[this.arrivalsHead++] = EMPTY_ARRIVAL;
       n++;
@@ -502,12 +512,15 @@ export class Link {
       a.packet = EMPTY_ARRIVAL.packet; // the record keeps no packet while it waits for reuse
       this.spareArrivals.push(a);
     }
-    if (this.arrivalsHead === q.length) {
-      q.length = 0;
+    if (this.arrivalsHead === this.arrivalsEnd) {
+      this.arrivalsHead = this.arrivalsEnd = 0;
+    } else if (this.arrivalsHead > 1024 && this.arrivalsHead * 2 > this.arrivalsEnd) {
+      // Move what waits to the front; the slots it leaves hold EMPTY_ARRIVAL.
+      const waiting = this.arrivalsEnd - this.arrivalsHead;
+      q.copyWithin(0, this.arrivalsHead, this.arrivalsEnd);
+      q.fill(EMPTY_ARRIVAL, waiting, this.arrivalsEnd);
       this.arrivalsHead = 0;
-    } else if (this.arrivalsHead > 1024 && this.arrivalsHead * 2 > q.length) {
-      this.arrivals = q.slice(this.arrivalsHead);
-      this.arrivalsHead = 0;
+      this.arrivalsEnd = waiting;
     }
     if (n > 0) this.batchEnd?.();
     this.armBatch();

@@ -795,7 +795,7 @@ export class Stack implements TcpHost, UdpHost {
       else if (!ep.batched) {
         // Answer once the batch has been read (see endReceiveBatch).
         ep.batched = true;
-        this.batchedEps.push(ep);
+        this.batchedEps[this.batchedCount++] = ep;
       }
       return;
     }
@@ -1111,8 +1111,14 @@ export class Stack implements TcpHost, UdpHost {
 
   /** Whether a device's receive batch is being read (NetDevice.receiveBatches). */
   private batchOpen = false;
-  /** Connections that took segments in the open batch, in order of their first. */
-  private readonly batchedEps: TcpEndpoint[] = [];
+  /**
+   * Connections that took segments in the open batch, in order of their
+   * first: batchedEps[0, batchedCount). The array keeps its length between
+   * batches (`length = 0` would drop its backing store, to be allocated
+   * again for the next batch).
+   */
+  private readonly batchedEps: Array<TcpEndpoint | null> = [];
+  private batchedCount = 0;
 
   /**
    * The end of a device's receive batch: each connection that took
@@ -1125,16 +1131,18 @@ export class Stack implements TcpHost, UdpHost {
     this.batchOpen = false;
     this.runEp = null;
     const eps = this.batchedEps;
-    if (eps.length === 0) return;
-    for (let i = 0; i < eps.length; i++) {
-      const ep = eps[i]!;
+    if (this.batchedCount === 0) return;
+    for (let i = 0; i < this.batchedCount; i++) {
+      const ep = eps[i];
+      eps[i] = null;
+      if (ep === null || ep === undefined) continue;
       ep.batched = false;
       if (ep.closed) continue;
       // serviceTcp hands over the events first, then releases what the
       // batch held, with whatever the application answered.
       this.serviceTcp(ep);
     }
-    eps.length = 0;
+    this.batchedCount = 0;
   };
 
   /** Drain what a connection wants to send and say, then re-arm its timer. Re-entrant. */
