@@ -1182,7 +1182,7 @@ export class Stack implements TcpHost, UdpHost {
       return;
     }
     this.heap.schedule(ep, conn.nextDeadline());
-    // A quiet connection in TIME-WAIT is kept in a TIME-WAIT slot until a
+    // A quiet connection in TIME-WAIT is kept in a slot of the store until a
     // segment or its timer needs it whole again.
     if (conn.state === 'TIME_WAIT') ep.compact();
     this.armTimer();
