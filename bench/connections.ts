@@ -37,7 +37,7 @@ function gcFunction(): () => void {
  * ArrayBuffers, which lives outside it (typed arrays larger than 64 bytes,
  * packet slabs, the TIME-WAIT store's columns).
  */
-function heapAfterGc(gc: () => void): number {
+function memoryAfterGc(gc: () => void): number {
   gc();
   gc();
   const m = process.memoryUsage();
@@ -67,7 +67,7 @@ async function stackCase(gc: () => void): Promise<BenchRow[]> {
   }
   const remote = parseAddress('10.0.0.2')!;
   const clients: TcpEndpoint[] = [];
-  const before = heapAfterGc(gc);
+  const before = memoryAfterGc(gc);
   const t0 = performance.now();
   for (let i = 0; i < N; i++) {
     const ep = a.tcpConnect({ remoteAddr: remote, remotePort: PORTS[i % PORTS.length]! });
@@ -78,7 +78,7 @@ async function stackCase(gc: () => void): Promise<BenchRow[]> {
   clock.runFor(1_000_000);
   const ms = performance.now() - t0;
   const established = clients.filter((c) => c.state === 'ESTABLISHED').length;
-  const after = heapAfterGc(gc);
+  const after = memoryAfterGc(gc);
   const ends = established + accepted.length;
   const perEnd = (after - before) / ends;
   const rows: BenchRow[] = [
@@ -113,7 +113,7 @@ function timeWaitCase(gc: () => void): BenchRow[] {
   }
   const remote = parseAddress('10.0.0.2')!;
   const request = new Uint8Array(64);
-  const before = heapAfterGc(gc);
+  const before = memoryAfterGc(gc);
   for (let i = 0; i < N_TIME_WAIT; i++) {
     // Spread over the ports, as a client's new connection may reuse a 4-tuple the server still holds in TIME-WAIT (and take it over).
     const c = a.tcpConnect({ remoteAddr: remote, remotePort: PORTS[i % PORTS.length]! });
@@ -125,7 +125,7 @@ function timeWaitCase(gc: () => void): BenchRow[] {
     if (i % 1000 === 999) clock.runFor(1000);
   }
   clock.runFor(1_000_000);
-  const after = heapAfterGc(gc);
+  const after = memoryAfterGc(gc);
   let timeWait = 0;
   for (const ep of b.connections()) if (ep.state === 'TIME_WAIT') timeWait++;
   return [
@@ -145,7 +145,7 @@ async function socketCase(gc: () => void): Promise<BenchRow[]> {
   const server = b.createServer((s) => accepted.push(s));
   server.listen(80, '0.0.0.0', 65535);
   const clients: Socket[] = [];
-  const before = heapAfterGc(gc);
+  const before = memoryAfterGc(gc);
   for (let i = 0; i < N_SOCKETS; i++) {
     clients.push(a.connect(80, '10.0.0.2'));
     if (i % 1000 === 999) {
@@ -158,7 +158,7 @@ async function socketCase(gc: () => void): Promise<BenchRow[]> {
     await new Promise((r) => setImmediate(r));
   }
   const connected = clients.filter((c) => !c.connecting && !c.destroyed).length;
-  const after = heapAfterGc(gc);
+  const after = memoryAfterGc(gc);
   const ends = connected + accepted.length;
   return [
     {

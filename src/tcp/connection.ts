@@ -619,13 +619,15 @@ export class TcpConnection implements Connection {
     this.tsOffsetS = (o.tsOffset !== undefined ? o.tsOffset : mix32(this.issV)) | 0;
     this.rtoEst = new RtoEstimator(this.cfg);
     if (tw !== undefined) {
+      const n = tw.intsOf(slot);
+      const ib = tw.intBase(slot);
       const f = tw.floatsOf(slot);
       const fb = tw.floatBase(slot);
       this.sndBuf = new SendBuffer(f[fb + TW_SND_BUF]!);
       this.rcvBuf = new RecvBuffer(f[fb + TW_RCV_BUF]!, this.cfg.maxOutOfOrder);
       const srtt = f[fb + TW_SRTT]!;
-      this.rtoEst.restore(Number.isNaN(srtt) ? undefined : srtt, f[fb + TW_RTTVAR]!, f[fb + TW_RTO_BASE]!, tw.intsOf(slot)[tw.intBase(slot) + TW_RTO_SHIFT]!);
-      const name = (tw.intsOf(slot)[tw.intBase(slot) + TW_FLAGS]! & TW_NEWRENO) !== 0 ? 'newreno' : 'cubic';
+      this.rtoEst.restore(Number.isNaN(srtt) ? undefined : srtt, f[fb + TW_RTTVAR]!, f[fb + TW_RTO_BASE]!, n[ib + TW_RTO_SHIFT]!);
+      const name = (n[ib + TW_FLAGS]! & TW_NEWRENO) !== 0 ? 'newreno' : 'cubic';
       this.cc = createCongestionControl(name, f[fb + TW_CC_MSS]!, f[fb + TW_CWND]!);
       this.cc.ssthresh = f[fb + TW_SSTHRESH]!;
       // The counters, in the order of their keys (as toTimeWait wrote them).

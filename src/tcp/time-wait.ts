@@ -76,7 +76,7 @@ export const TW_RCV_BUF = 10;
 export const TW_SND_BUF = 11;
 /** The counters (TcpStats), in the order of their keys. */
 export const TW_STATS = 12;
-/** Room for TcpStats' counters: a connection refuses to compact if it has more. */
+/** Room for TcpStats' counters (connection.ts checks, when it loads, that they fit). */
 export const TW_STATS_MAX = 24;
 /** Floating-point fields per slot. */
 export const TW_FLOATS = TW_STATS + TW_STATS_MAX;
