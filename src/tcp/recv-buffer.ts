@@ -11,7 +11,7 @@
 // Positions are stream offsets (bytes since the start of the stream), kept
 // as plain numbers: they never wrap, unlike sequence numbers.
 
-import { copyBytes } from '../wire/bytes.js';
+import { copyAll, copyBytes } from '../wire/bytes.js';
 import { Slab } from '../wire/slab.js';
 
 /**
@@ -254,8 +254,9 @@ export class RecvBuffer {
     const size = this.ring.length;
     const s = pos % size;
     const first = Math.min(n, size - s);
-    this.ring.set(first === data.length ? data : data.subarray(0, first), s);
-    if (first < n) this.ring.set(data.subarray(first, n), 0);
+    if (first === data.length) copyAll(this.ring, s, data);
+    else copyBytes(this.ring, s, data, 0, first);
+    if (first < n) copyBytes(this.ring, 0, data, first, n);
   }
 
   /** Would [start, end) merge with a range already held? */

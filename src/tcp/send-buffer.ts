@@ -4,7 +4,7 @@
 // own copy out, so nothing handed to the driver aliases this ring (DESIGN
 // rule 7).
 
-import { copyBytes } from '../wire/bytes.js';
+import { copyAll, copyBytes } from '../wire/bytes.js';
 import { packetSlab } from '../wire/slab.js';
 
 /** The ring of a buffer that has held nothing yet (zero-length: never written). */
@@ -65,8 +65,9 @@ export class SendBuffer {
     const size = this.ring.length;
     const tail = (this.head + this.len) % size;
     const first = Math.min(n, size - tail);
-    this.ring.set(first === data.length ? data : data.subarray(0, first), tail);
-    if (first < n) this.ring.set(data.subarray(first, n), 0);
+    if (first === data.length) copyAll(this.ring, tail, data);
+    else copyBytes(this.ring, tail, data, 0, first);
+    if (first < n) copyBytes(this.ring, 0, data, first, n);
     this.len += n;
     return n;
   }

@@ -42,6 +42,16 @@ export function copyBytes(dst: Uint8Array, at: number, src: Uint8Array, start: n
   dst.set(src.subarray(start, end), at);
 }
 
+/** Copy all of `src` to dst at `at`: copyBytes without a view of the source when it is long. */
+export function copyAll(dst: Uint8Array, at: number, src: Uint8Array): void {
+  const n = src.length;
+  if (n <= 64) {
+    for (let i = 0; i < n; i++) dst[at + i] = src[i]!;
+    return;
+  }
+  dst.set(src, at);
+}
+
 /**
  * Emitters throw RangeError only for programmer misuse (a field that cannot be
  * represented, a buffer too small); received bytes never reach this.

@@ -2,7 +2,7 @@
 // §3.2, RFC 7323 window scale and timestamps, RFC 2018 SACK).
 
 import { internetChecksum, onesComplementSum, pseudoHeaderSum } from './checksum.js';
-import { checkRoom, checkUint, get16, get32, put16, put32 } from './bytes.js';
+import { checkRoom, checkUint, copyAll, get16, get32, put16, put32 } from './bytes.js';
 import { hex16, wireError, type Parsed, type WireError } from './errors.js';
 import {
   OPT_EOL,
@@ -445,7 +445,10 @@ export function writeTcp(seg: Segment, src: Uint8Array, dst: Uint8Array, out: Ui
   put16(out, offset + 18, seg.urgent);
   let i = writeOptions(seg.options, out, offset + MIN_HEADER);
   while (i < offset + headerLength) out[i++] = OPT_EOL;
-  out.set(seg.payload, offset + headerLength);
+  // Most segments the stack sends are ACKs, or carry a few bytes: those
+  // are copied by a loop (copyAll), without a call to `set`.
+  const payload = seg.payload;
+  if (payload.length > 0) copyAll(out, offset + headerLength, payload);
   const ps = pseudoHeaderSum(src, dst, IPPROTO_TCP, length);
   put16(out, offset + 16, partialChecksum ? ps : internetChecksum(out, offset, offset + length, ps));
   return length;
