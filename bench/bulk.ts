@@ -1,7 +1,8 @@
 // Moving bytes: bulk transfer between two synack stacks over an in-memory
 // link (MTU 1500 and 65535, checksums computed), the same transfer through
 // Node's `net` over the kernel's loopback as the baseline, 1-byte
-// request/response transactions, connect+request+close per second, and
+// request/response transactions, connect+request+close per second (and
+// the same loop through Node's `net` over loopback, for scale), and
 // goodput under random loss in simulated time against the Mathis and PFTK
 // models.
 // Each bulk row (Node's too) is the median of five transfers after eight
@@ -12,7 +13,8 @@
 //
 // SYNACK_BENCH_BULK_MB sets the bulk size (default 64 MB);
 // SYNACK_BENCH_BULK_CASES picks cases by name (comma-separated: node, mtu1500,
-// mtu65535, pingpong, connect, loss; default all), e.g. for profiling one.
+// mtu65535, pingpong, nodeconnect, connect, loss; default all), e.g. for
+// profiling one.
 
 import net from 'node:net';
 import { createLinkPair } from '../src/sim/device.js';
@@ -180,6 +182,50 @@ function pingPong(n: number): number {
 }
 
 /**
+ * The connect row's loop through Node's `net` over the kernel's loopback:
+ * 64 connections at a time, each sends 64 bytes, the server answers 64
+ * bytes and closes (so its side waits in TIME-WAIT, as synack's server
+ * does), the client closes on end. Connections per second.
+ */
+async function nodeConnectRate(n: number): Promise<number> {
+  const response = Buffer.alloc(64);
+  const server = net.createServer((s) => {
+    s.once('data', () => s.end(response));
+    s.on('error', () => {});
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as net.AddressInfo).port;
+  const request = Buffer.alloc(64);
+  let opened = 0;
+  let active = 0;
+  let finished = 0;
+  const start = performance.now();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const fill = (): void => {
+        while (active < 64 && opened < n) {
+          active++;
+          opened++;
+          const c = net.connect(port, '127.0.0.1', () => c.write(request));
+          c.on('data', () => {});
+          c.on('end', () => c.end());
+          c.on('error', reject);
+          c.on('close', () => {
+            active--;
+            if (++finished === n) resolve();
+            else fill();
+          });
+        }
+      };
+      fill();
+    });
+  } finally {
+    await new Promise<void>((r) => server.close(() => r()));
+  }
+  return (n / (performance.now() - start)) * 1000;
+}
+
+/**
  * Connect, send a request, read the answer, close; repeated. Returns the
  * rate by the wall clock, and the process's CPU time per connection (all
  * its threads, the collector's included): a slow spell of a shared machine
@@ -311,6 +357,18 @@ export const bulkBench: Bench = {
     if (want('pingpong')) {
       const runs = [0, 1, 2, 3, 4].map(() => pingPong(50_000));
       rows.push({ bench: 'bulk', case: '1-byte ping-pong, one connection', value: median(runs), unit: 'transactions/s', note: spread(runs, 0) });
+    }
+    if (want('nodeconnect')) {
+      await nodeConnectRate(2000);
+      const runs: number[] = [];
+      for (let i = 0; i < 5; i++) runs.push(await nodeConnectRate(2000));
+      rows.push({
+        bench: 'bulk',
+        case: 'Node net, kernel loopback, connect + 64 B request/response + close',
+        value: median(runs),
+        unit: 'connections/s',
+        note: `baseline (not a target); ${spread(runs, 0)}`,
+      });
     }
     if (want('connect')) {
       const runs = [0, 1, 2, 3, 4].map(() => connectRate(20_000));
