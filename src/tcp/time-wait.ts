@@ -98,18 +98,27 @@ const CHUNK = 1 << CHUNK_SHIFT;
  * `intsOf(s)[intBase(s) + TW_*]`, its floating-point ones
  * `floatsOf(s)[floatBase(s) + TW_*]`.
  *
- * The columns come in chunks of 256 slots (95 KB), made as needed and
- * kept for the most slots ever held at once, as a slab cache keeps its
- * pages: 372 bytes a slot.
+ * The columns come in chunks of 256 slots (95 KB), made as needed: 372
+ * bytes a slot. The lowest free slot is always taken first, so that after
+ * a burst the slots in use gather in the first chunks and the last ones
+ * empty; once the last two chunks hold nothing, the last is let go (one
+ * empty chunk is kept, so that a store whose use hovers at a chunk's edge
+ * does not make and drop a chunk on every connection).
  */
 export class TimeWaitStore {
   private readonly intChunks: Int32Array[] = [];
   private readonly floatChunks: Float64Array[] = [];
+  /** Slots in use in each chunk. */
+  private readonly chunkLive: number[] = [];
   private readonly tuples: Array<FourTuple | undefined> = [];
   private readonly configs: Array<TcpConfig | undefined> = [];
-  /** Slots given back, reused before new ones. */
+  /**
+   * Slots given back, as a binary min-heap: taken before new ones, lowest
+   * first. Numbers at or past `high` were in chunks since let go: they are
+   * dropped when they come up.
+   */
   private readonly free: number[] = [];
-  /** Slots ever handed out: the next new one. */
+  /** Slots below this lie in the chunks held: the next new slot. */
   private high = 0;
   private live = 0;
 
@@ -125,14 +134,16 @@ export class TimeWaitStore {
 
   /** A slot for a connection of `tuple` under `config`; its fields are the caller's to write. */
   take(tuple: FourTuple, config: TcpConfig): number {
-    let s = this.free.pop();
+    let s = this.popFree();
     if (s === undefined) {
       s = this.high++;
-      if ((s & (CHUNK - 1)) === 0) {
+      if ((s >>> CHUNK_SHIFT) === this.intChunks.length) {
         this.intChunks.push(new Int32Array(CHUNK * TW_INTS));
         this.floatChunks.push(new Float64Array(CHUNK * TW_FLOATS));
+        this.chunkLive.push(0);
       }
     }
+    this.chunkLive[s >>> CHUNK_SHIFT]!++;
     this.tuples[s] = tuple;
     this.configs[s] = config;
     this.live++;
@@ -144,8 +155,60 @@ export class TimeWaitStore {
     if (this.tuples[slot] === undefined) throw new RangeError(`TIME-WAIT slot ${slot} is not in use`);
     this.tuples[slot] = undefined;
     this.configs[slot] = undefined;
-    this.free.push(slot);
+    this.pushFree(slot);
     this.live--;
+    const n = this.chunkLive.length;
+    if (--this.chunkLive[slot >>> CHUNK_SHIFT]! === 0 && n >= 2 && this.chunkLive[n - 1] === 0 && this.chunkLive[n - 2] === 0) this.trim();
+  }
+
+  /** Let go of the last chunks while the one before each is empty too. */
+  private trim(): void {
+    let n = this.chunkLive.length;
+    while (n >= 2 && this.chunkLive[n - 1] === 0 && this.chunkLive[n - 2] === 0) {
+      this.intChunks.pop();
+      this.floatChunks.pop();
+      this.chunkLive.pop();
+      n--;
+    }
+    this.high = Math.min(this.high, n * CHUNK);
+    if (this.tuples.length > this.high) this.tuples.length = this.configs.length = this.high;
+  }
+
+  /** The lowest free slot still in a chunk held, or undefined. */
+  private popFree(): number | undefined {
+    const h = this.free;
+    while (h.length > 0) {
+      const top = h[0]!;
+      const last = h.pop()!;
+      if (h.length > 0) {
+        // Sift `last` down from the root.
+        let i = 0;
+        for (;;) {
+          const l = 2 * i + 1;
+          if (l >= h.length) break;
+          const c = l + 1 < h.length && h[l + 1]! < h[l]! ? l + 1 : l;
+          if (h[c]! >= last) break;
+          h[i] = h[c]!;
+          i = c;
+        }
+        h[i] = last;
+      }
+      if (top < this.high) return top;
+    }
+    return undefined;
+  }
+
+  private pushFree(slot: number): void {
+    const h = this.free;
+    let i = h.length;
+    h.push(slot);
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (h[p]! <= slot) break;
+      h[i] = h[p]!;
+      i = p;
+    }
+    h[i] = slot;
   }
 
   tuple(slot: number): FourTuple {

@@ -281,3 +281,65 @@ test('a TimeWaitStore keeps every slot apart, across its chunks, and reuses the 
   take(2000);
   assert.equal(store.size, 701);
 });
+
+test('a TimeWaitStore hands out the lowest free slot, keeps what it holds, and lets its last chunks go once they empty (property)', () => {
+  const cfg = profile('linux');
+  const tuple = { localAddr: new Uint8Array([10, 0, 0, 1]), localPort: 80, remoteAddr: new Uint8Array([10, 0, 0, 2]), remotePort: 1024 };
+  const probe = new TimeWaitStore();
+  probe.take(tuple, cfg);
+  const chunkBytes = probe.byteLength;
+  const perChunk = chunkBytes / (TW_INTS * 4 + TW_FLOATS * 8);
+  // Steps: a run of takes (sizes about a chunk's edges among them), or
+  // giving back a share of the slots in use, picked by a seeded shuffle
+  // (all of them, or all but the newest few, as often as not).
+  const count = fc.oneof(fc.integer({ min: 1, max: 700 }), fc.constantFrom(255, 256, 257, 511, 512, 513, 768));
+  const share = fc.oneof(fc.double({ min: 0, max: 1, noNaN: true }), fc.constant(1), fc.constant(0.99));
+  const step = fc.oneof(fc.record({ take: count }), fc.record({ release: share, seed: fc.integer() }));
+  fc.assert(
+    fc.property(fc.array(step, { minLength: 1, maxLength: 12 }), (steps) => {
+      const store = new TimeWaitStore();
+      const live = new Map<number, number>();
+      let stamp = 0;
+      for (const st of steps) {
+        if ('take' in st) {
+          for (let i = 0; i < st.take; i++) {
+            let lowest = 0;
+            while (live.has(lowest)) lowest++;
+            const s = store.take(tuple, cfg);
+            assert.equal(s, lowest, 'the lowest slot not in use');
+            const v = ++stamp;
+            store.intsOf(s)[store.intBase(s)] = v;
+            store.floatsOf(s)[store.floatBase(s) + TW_FLOATS - 1] = v + 0.5;
+            live.set(s, v);
+          }
+        } else {
+          const slots = [...live.keys()];
+          let x = st.seed | 1;
+          for (let i = slots.length - 1; i > 0; i--) {
+            x ^= x << 13;
+            x ^= x >>> 17;
+            x ^= x << 5;
+            const j = (x >>> 0) % (i + 1);
+            [slots[i], slots[j]] = [slots[j]!, slots[i]!];
+          }
+          for (const s of slots.slice(0, Math.round(st.release * slots.length))) {
+            store.release(s);
+            live.delete(s);
+          }
+        }
+        assert.equal(store.size, live.size);
+        for (const [s, v] of live) {
+          assert.equal(store.intsOf(s)[store.intBase(s)], v, `slot ${s} kept its fields`);
+          assert.equal(store.floatsOf(s)[store.floatBase(s) + TW_FLOATS - 1], v + 0.5);
+        }
+        // Chunks up to the highest slot in use, and at most one empty one past it.
+        const needed = live.size === 0 ? 0 : Math.floor(Math.max(...live.keys()) / perChunk) + 1;
+        const held = store.byteLength / chunkBytes;
+        assert.ok(held >= needed, `${held} chunks hold slots of ${needed}`);
+        assert.ok(held <= Math.max(needed + 1, 1), `${held} chunks where ${needed} are in use`);
+      }
+      return true;
+    }),
+    { numRuns: 100 },
+  );
+});
