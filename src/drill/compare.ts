@@ -4,7 +4,8 @@
 // compared in order, TSO aggregation, timing tolerance — with messages in
 // packetdrill's style ("live packet field tcp_ack: expected: 1 vs actual: 0").
 
-import type { IcmpPacketSpec, IpInfo, TcpOptionSpec, TcpPacketSpec, UdpPacketSpec } from './ast.js';
+import { optionLength, type IcmpPacketSpec, type IpInfo, type TcpOptionSpec, type TcpPacketSpec, type UdpPacketSpec } from './ast.js';
+import { optionsSize } from '../tcp/options.js';
 import type { DrillEnvironment } from './env.js';
 import { ACK, AE, CWR, ECE, FIN, PSH, RST, SYN, URG, type Segment, type TcpOption } from '../wire/tcp-types.js';
 
@@ -410,30 +411,10 @@ function scriptOptionKind(o: TcpOptionSpec): number {
   }
 }
 
-function liveOptionBytes(o: TcpOption): number {
-  switch (o.kind) {
-    case 'eol':
-    case 'nop':
-      return 1;
-    case 'mss':
-      return 4;
-    case 'wscale':
-      return 3;
-    case 'sackOK':
-      return 2;
-    case 'sack':
-      return 2 + 8 * o.blocks.length;
-    case 'timestamp':
-      return 10;
-    case 'unknown':
-      return 2 + o.data.length;
-  }
-}
-
 /** The data offset (32-bit words) a live segment was sent with. */
 export function liveDataOffset(p: LiveTcp): number {
   if (p.dataOffset !== undefined) return p.dataOffset;
-  const bytes = p.segment.options.reduce((n, o) => n + liveOptionBytes(o), 0);
+  const bytes = optionsSize(p.segment.options);
   return 5 + Math.ceil(bytes / 4);
 }
 
@@ -499,7 +480,7 @@ export function compareOutboundTcp(spec: TcpPacketSpec, live: LiveTcp, space: Se
   if (ipErr !== undefined) return ipErr;
 
   if (spec.options !== 'any') {
-    const scriptBytes = spec.options.reduce((n, o) => n + scriptOptionLength(o), 0);
+    const scriptBytes = spec.options.reduce((n, o) => n + optionLength(o), 0);
     const err = field('tcp_data_offset', 5 + Math.ceil(scriptBytes / 4), liveDataOffset(live));
     if (err !== undefined) return err;
   }
@@ -546,30 +527,6 @@ export function compareOutboundTcp(spec: TcpPacketSpec, live: LiveTcp, space: Se
   }
   for (const b of seg.payload) if (b !== 0) return 'incorrect outbound data payload';
   return undefined;
-}
-
-function scriptOptionLength(o: TcpOptionSpec): number {
-  switch (o.kind) {
-    case 'nop':
-    case 'eol':
-      return 1;
-    case 'mss':
-      return 4;
-    case 'wscale':
-      return 3;
-    case 'sackOK':
-      return 2;
-    case 'sack':
-      return 2 + 8 * o.blocks.length;
-    case 'timestamp':
-      return 10;
-    case 'md5':
-      return 18;
-    case 'fastOpen':
-      return (o.experimental ? 4 : 2) + o.cookie.length;
-    case 'accecn':
-      return 2 + 3 * o.fields.length;
-  }
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
