@@ -73,6 +73,7 @@ import { newStats, type DropInfo, type DropReason, type StackStats } from './sta
 import { TcpEndpoint, TcpListener, type TcpHost } from './tcp-endpoint.js';
 import { TimeWaitStore } from '../tcp/time-wait.js';
 import { TimerHeap } from './timer-heap.js';
+import { DeadlineFifo } from './deadline-fifo.js';
 import { UdpSocket, type UdpHost, type UdpSocketOptions } from './udp-socket.js';
 
 const IPV4_HEADER = 20;
@@ -271,6 +272,8 @@ export class Stack implements TcpHost, UdpHost {
   private readonly maxConnections: number;
   private readonly maxTimeWait: number;
   private readonly heap = new TimerHeap<TcpEndpoint>();
+  /** Connections waiting out TIME-WAIT, whose deadlines come in order (see deadline-fifo.ts). */
+  private readonly waits = new DeadlineFifo<TcpEndpoint>();
   /** Quiet TIME-WAIT connections (see TcpEndpoint.compact). */
   readonly timeWait = new TimeWaitStore();
   private timer: TimerHandle | null = null;
@@ -1179,9 +1182,17 @@ export class Stack implements TcpHost, UdpHost {
     }
     if (ep.closed) {
       this.heap.remove(ep);
+      ep.queued = -1;
       return;
     }
-    this.heap.schedule(ep, conn.nextDeadline());
+    const deadline = conn.nextDeadline();
+    if (conn.state === 'TIME_WAIT' && deadline !== Infinity && this.waits.accepts(deadline)) {
+      this.heap.remove(ep);
+      this.waits.push(ep, deadline);
+    } else {
+      ep.queued = -1;
+      this.heap.schedule(ep, deadline);
+    }
     // A quiet connection in TIME-WAIT is kept in a slot of the store until a
     // segment or its timer needs it whole again.
     if (conn.state === 'TIME_WAIT') ep.compact();
@@ -1235,7 +1246,7 @@ export class Stack implements TcpHost, UdpHost {
   }
 
   private armTimer(): void {
-    const earliest = this.heap.earliest;
+    const earliest = Math.min(this.heap.earliest, this.waits.earliest);
     if (earliest === Infinity || this.closedStack) return;
     // A timer set while firing never fires at the same instant again: a
     // deadline the connection did not move would otherwise spin.
@@ -1251,7 +1262,12 @@ export class Stack implements TcpHost, UdpHost {
     this.timerAt = Infinity;
     const now = this.clock.now();
     const due = this.due;
-    for (let ep = this.heap.popDue(now); ep !== undefined; ep = this.heap.popDue(now)) due.push(ep);
+    // Earliest first, from the heap and the TIME-WAIT queue (the heap's on a tie).
+    for (;;) {
+      const ep = this.heap.earliest <= this.waits.earliest ? this.heap.popDue(now) : this.waits.popDue(now);
+      if (ep === undefined) break;
+      due.push(ep);
+    }
     this.firing = true;
     try {
       for (let i = 0; i < due.length; i++) {

@@ -7,6 +7,7 @@ import type { TimeWaitStore } from '../tcp/time-wait.js';
 import type { ConnEvent, FourTuple, TcpState } from '../tcp/types.js';
 import { formatAddress, mapV4 } from './addr.js';
 import type { HeapEntry } from './timer-heap.js';
+import type { FifoEntry } from './deadline-fifo.js';
 
 /**
  * Most segments a connection hands the stack as one train to cut (its own
@@ -40,9 +41,10 @@ export interface AddressInfo {
  * on the handshake's third segment, a response with its FIN and the ACK
  * of the request in one segment).
  */
-export class TcpEndpoint implements HeapEntry {
+export class TcpEndpoint implements HeapEntry, FifoEntry {
   deadline = Infinity;
   heapIndex = -1;
+  queued = -1;
   private fn: ((ev: ConnEvent) => void) | null = null;
   /** The listener that made it, while it is in that listener's SYN or accept queue. */
   listener: TcpListener | null = null;

@@ -367,6 +367,35 @@ test('a connection in TIME-WAIT is kept in a slot, answers a retransmitted FIN, 
   assert.equal(a.timeWait.size, 0, 'no slot is left behind');
 });
 
+test('TIME-WAITs of different lengths each end on time, in the order of their ends, whether they wait in the queue of equal waits or in the heap', () => {
+  const { clock, a, b } = makePair();
+  b.tcpListen({ port: 7 }).onConnection = (ep) =>
+    ep.setHandler((ev) => {
+      if (ev.type === 'readable') while (ep.read() !== null);
+      if (ev.type === 'eof') ep.close();
+    });
+  // a closes first, so a waits; each connection with its own TIME-WAIT.
+  const spans = [60_000_000, 60_000_000, 2_000_000, 60_000_000, 30_000_000];
+  const starts: number[] = [];
+  const ends: Array<{ i: number; at: number }> = [];
+  spans.forEach((timeWait, i) => {
+    const ep = a.tcpConnect({ remoteAddr: ip(B4), remotePort: 7, config: { timeWait } });
+    ep.setHandler((ev) => {
+      if (ev.type === 'state' && ev.to === 'TIME_WAIT') starts[i] = ev.at;
+      if (ev.type === 'state' && ev.from === 'TIME_WAIT') ends.push({ i, at: ev.at });
+    });
+    clock.runUntil(clock.now() + 10_000);
+    ep.shutdown();
+    clock.runUntil(clock.now() + 10_000);
+    assert.equal(ep.state, 'TIME_WAIT', `connection ${i} waits`);
+  });
+  clock.runUntil(clock.now() + 120_000_000);
+  const expected = spans.map((span, i) => ({ i, at: starts[i]! + span })).sort((x, y) => x.at - y.at);
+  assert.deepEqual(ends, expected, 'each ends its own span after it began, earliest first');
+  assert.equal(a.connectionCount, 0);
+  assert.equal(a.timeWait.size, 0);
+});
+
 test('an accepted endpoint: setHandler hears the events that waited for an owner first; assigning handler hears only later ones', () => {
   const { clock, a, b } = makePair();
   const l = b.tcpListen({ port: 7 });
