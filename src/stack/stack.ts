@@ -279,7 +279,9 @@ export class Stack implements TcpHost, UdpHost {
   private timer: TimerHandle | null = null;
   private timerAt = Infinity;
   private firing = false;
-  private readonly due: TcpEndpoint[] = [];
+  /** The endpoints a timer firing found due: due[0, dueCount) (kept at its length, see batchedEps). */
+  private readonly due: Array<TcpEndpoint | null> = [];
+  private dueCount = 0;
 
   // UDP
   private readonly udpBindings = new Map<string, UdpSocket>();
@@ -1266,18 +1268,20 @@ export class Stack implements TcpHost, UdpHost {
     for (;;) {
       const ep = this.heap.earliest <= this.waits.earliest ? this.heap.popDue(now) : this.waits.popDue(now);
       if (ep === undefined) break;
-      due.push(ep);
+      due[this.dueCount++] = ep;
     }
     this.firing = true;
     try {
-      for (let i = 0; i < due.length; i++) {
+      for (let i = 0; i < this.dueCount; i++) {
         const ep = due[i]!;
+        due[i] = null;
         if (ep.closed) continue;
         ep.conn.onTimer(now);
         this.serviceTcp(ep);
       }
     } finally {
-      due.length = 0;
+      for (let i = 0; i < this.dueCount; i++) due[i] = null;
+      this.dueCount = 0;
       this.firing = false;
     }
     this.armTimer();
