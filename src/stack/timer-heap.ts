@@ -1,11 +1,12 @@
-// One timer heap for every connection of a stack. Each entry carries its own
+// One timer heap for the connections of a stack. Each entry carries its own
 // position in the heap, so inserting, moving (a deadline that changed) and
 // removing an entry are O(log n) with no search and no garbage: a
 // connection that re-arms its retransmission timer on every ACK only sifts
 // its entry, it never leaves a dead one behind.
 //
 // The heap itself never reads the clock; the stack arms one Clock timer for
-// the earliest deadline (see Stack).
+// the earliest deadline of the heap and of its TIME-WAIT queue
+// (deadline-fifo.ts), where the connections waiting out 2·MSL are kept.
 
 /** Something with a deadline the heap can order. `heapIndex` is the heap's to manage (-1 when absent). */
 export interface HeapEntry {
