@@ -1,6 +1,6 @@
 // IPv4 header view and builder (RFC 791).
 
-import { internetChecksum, onesComplementSum } from './checksum.js';
+import { fold, internetChecksum, onesComplementSum } from './checksum.js';
 import { checkAddress, checkRoom, checkUint, get16, put16 } from './bytes.js';
 import { hex16, wireError, type Parsed } from './errors.js';
 
@@ -193,20 +193,32 @@ export function emitIpv4(fields: Ipv4Fields, payloadLength: number, out: Uint8Ar
  * the same output). Returns 20.
  */
 export function writeIpv4Header(out: Uint8Array, offset: number, payloadLength: number, ecn: number, identification: number, df: boolean, ttl: number, protocol: number, src: Uint8Array, dst: Uint8Array): number {
+  const total = MIN_HEADER + payloadLength;
+  const fragment = df ? 0x4000 : 0;
   out[offset] = 0x45;
   out[offset + 1] = ecn;
-  put16(out, offset + 2, MIN_HEADER + payloadLength);
+  put16(out, offset + 2, total);
   put16(out, offset + 4, identification);
-  put16(out, offset + 6, df ? 0x4000 : 0);
+  put16(out, offset + 6, fragment);
   out[offset + 8] = ttl;
   out[offset + 9] = protocol;
-  put16(out, offset + 10, 0);
   // Four bytes each: a loop, not `set` (a builtin call per address).
   for (let i = 0; i < 4; i++) {
     out[offset + 12 + i] = src[i]!;
     out[offset + 16 + i] = dst[i]!;
   }
-  put16(out, offset + 10, internetChecksum(out, offset, offset + MIN_HEADER));
+  // The header's ten words summed from the values just written, not read back.
+  const sum =
+    (0x4500 | ecn) +
+    total +
+    identification +
+    fragment +
+    ((ttl << 8) | protocol) +
+    ((src[0]! << 8) | src[1]!) +
+    ((src[2]! << 8) | src[3]!) +
+    ((dst[0]! << 8) | dst[1]!) +
+    ((dst[2]! << 8) | dst[3]!);
+  put16(out, offset + 10, ~fold(sum) & 0xffff);
   return MIN_HEADER;
 }
 
