@@ -40,7 +40,7 @@ function round(w: Workloads, c: Case): number {
       return w.pingPong(50_000);
     case 'mtu1500':
     case 'mtu65535': {
-      const r = w.transfer(w.pair(c === 'mtu1500' ? 1500 : 65535), 64 * MB);
+      const r = w.transfer(w.pair(c === 'mtu1500' ? 1500 : 65535, {}, 7, undefined, 'auto'), 64 * MB);
       return (r.received * 8) / (r.wallMs * 1e6);
     }
   }
