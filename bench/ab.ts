@@ -2,9 +2,9 @@
 // B, then B then A), for the differences of a few per cent that a shared
 // machine's noise hides between separate runs (docs/performance.md):
 //
-//   cp -r dist /tmp/before           # the build before a change
+//   cp -r dist ../before             # the build before a change
 //   npm run build                    # the build after it
-//   node dist/bench/ab.js /tmp/before dist connect
+//   node dist/bench/ab.js ../before dist connect
 //
 // Each build is a build's output folder (what `npm run build` writes to
 // dist/). Cases: connect, pingpong, mtu1500, mtu65535 (the bulk bench's
