@@ -26,6 +26,9 @@ export function put32(b: Uint8Array, i: number, v: number): void {
   b[i + 3] = v;
 }
 
+/** Runs of at most this many bytes are copied by a loop (see copyBytes). */
+const SHORT_COPY = 64;
+
 /**
  * Copy src[start, end) to dst at `at`. A short run is copied byte by byte:
  * `set` needs a view of the source, and a view of a typed array of 64 bytes
@@ -35,7 +38,7 @@ export function put32(b: Uint8Array, i: number, v: number): void {
  */
 export function copyBytes(dst: Uint8Array, at: number, src: Uint8Array, start: number, end: number): void {
   const n = end - start;
-  if (n <= 64) {
+  if (n <= SHORT_COPY) {
     for (let i = 0; i < n; i++) dst[at + i] = src[start + i]!;
     return;
   }
@@ -44,12 +47,8 @@ export function copyBytes(dst: Uint8Array, at: number, src: Uint8Array, start: n
 
 /** Copy all of `src` to dst at `at`: copyBytes without a view of the source when it is long. */
 export function copyAll(dst: Uint8Array, at: number, src: Uint8Array): void {
-  const n = src.length;
-  if (n <= 64) {
-    for (let i = 0; i < n; i++) dst[at + i] = src[i]!;
-    return;
-  }
-  dst.set(src, at);
+  if (src.length <= SHORT_COPY) copyBytes(dst, at, src, 0, src.length);
+  else dst.set(src, at);
 }
 
 /**
