@@ -1188,7 +1188,8 @@ export class Stack implements TcpHost, UdpHost {
       return;
     }
     const deadline = conn.nextDeadline();
-    if (conn.state === 'TIME_WAIT' && deadline !== Infinity && this.waits.accepts(deadline)) {
+    const timeWait = conn.state === 'TIME_WAIT';
+    if (timeWait && deadline !== Infinity && this.waits.accepts(deadline)) {
       this.heap.remove(ep);
       this.waits.push(ep, deadline);
     } else {
@@ -1197,7 +1198,7 @@ export class Stack implements TcpHost, UdpHost {
     }
     // A quiet connection in TIME-WAIT is kept in a slot of the store until a
     // segment or its timer needs it whole again.
-    if (conn.state === 'TIME_WAIT') ep.compact();
+    if (timeWait) ep.compact();
     this.armTimer();
   }
 
