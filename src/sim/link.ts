@@ -17,7 +17,11 @@
 // Determinism: every random decision comes from the link's own Rng, and
 // each packet takes exactly six draws whatever the options and scripts say,
 // so switching one impairment on or off, or scripting a fault, never
-// changes the fate drawn for any other packet on that link.
+// changes the fate drawn for any other packet on that link. While nothing
+// random is switched on and no corruption is scripted, no draw is read, and
+// the link only counts the packets whose draws it owes; the next packet that
+// needs its draws first discards the owed ones (Rng.discard), so it gets the
+// very numbers it would have got had every draw been taken in turn.
 //
 // Times are integers in microseconds. Serialization is tracked exactly (as
 // whole µs plus a remainder in 1/bandwidth µs) so long runs do not drift;
@@ -144,7 +148,12 @@ interface Resolved {
   mtu: number;
   ecnThreshold: number;
   batch: boolean;
+  /** Some impairment is drawn at random (its packets' draws are read). */
+  random: boolean;
 }
+
+/** The raw 32-bit outputs behind a packet's six draws (two per draw: Rng.next). */
+const OUTPUTS_PER_PACKET = 12;
 
 function checkUs(name: string, v: number): number {
   if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`Link: ${name} must be a whole number of µs >= 0, got ${v}`);
@@ -173,19 +182,25 @@ function resolve(o: LinkOptions): Resolved {
   }
   const mtu = o.mtu ?? Number.POSITIVE_INFINITY;
   if (!(mtu >= 0)) throw new RangeError(`Link: mtu must be >= 0, got ${mtu}`);
+  const jitter = checkUs('jitter', o.jitter ?? 0);
+  const loss = checkProbability('loss', o.loss ?? 0);
+  const duplicate = checkProbability('duplicate', o.duplicate ?? 0);
+  const reorder = checkProbability('reorder', o.reorder ?? 0);
+  const corrupt = checkProbability('corrupt', o.corrupt ?? 0);
   return {
     delay,
-    jitter: checkUs('jitter', o.jitter ?? 0),
-    loss: checkProbability('loss', o.loss ?? 0),
-    duplicate: checkProbability('duplicate', o.duplicate ?? 0),
-    reorder: checkProbability('reorder', o.reorder ?? 0),
+    jitter,
+    loss,
+    duplicate,
+    reorder,
     reorderDelay: checkUs('reorderDelay', o.reorderDelay ?? Math.max(1000, delay)),
-    corrupt: checkProbability('corrupt', o.corrupt ?? 0),
+    corrupt,
     bandwidth,
     queueLimit,
     mtu,
     ecnThreshold: o.ecnThreshold === undefined ? Number.POSITIVE_INFINITY : checkUs('ecnThreshold', o.ecnThreshold),
     batch: o.batch === true,
+    random: jitter > 0 || loss > 0 || duplicate > 0 || reorder > 0 || corrupt > 0,
   };
 }
 
@@ -214,6 +229,8 @@ export class Link {
   private o: Resolved;
   /** Each packet's six random draws (reused). */
   private readonly draws = new Float64Array(6);
+  /** Packets whose six draws are owed: not taken yet, because nothing read them. */
+  private drawsOwed = 0;
   private readonly watchers: Array<(e: LinkEvent) => void> = [];
   /** Watchers that may keep the packets they are shown. */
   private keepers = 0;
@@ -352,15 +369,29 @@ export class Link {
     const now = this.clock.now();
     const index = ++this.stats.sent;
 
-    // The six draws, taken for every packet (see the header comment).
-    const u = this.draws;
-    this.rng.fillNext(u);
-    const uLoss = u[0]!;
-    const uDup = u[1]!;
-    const uCorrupt = u[2]!;
-    const uBit = u[3]!;
-    const uReorder = u[4]!;
-    const uJitter = u[5]!;
+    // The six draws, taken for every packet, or owed while nothing reads
+    // them (see the header comment): then the probabilities are all 0 and
+    // the zeros below decide nothing.
+    let uLoss = 0;
+    let uDup = 0;
+    let uCorrupt = 0;
+    let uBit = 0;
+    let uReorder = 0;
+    let uJitter = 0;
+    if (o.random || this.scriptCorrupts.size > 0) {
+      if (this.drawsOwed > 0) {
+        this.rng.discard(this.drawsOwed * OUTPUTS_PER_PACKET);
+        this.drawsOwed = 0;
+      }
+      const u = this.draws;
+      this.rng.fillNext(u);
+      uLoss = u[0]!;
+      uDup = u[1]!;
+      uCorrupt = u[2]!;
+      uBit = u[3]!;
+      uReorder = u[4]!;
+      uJitter = u[5]!;
+    } else this.drawsOwed++;
 
     if (this.watchers.length > 0) this.emit({ kind: 'send', time: now, index, packet });
 

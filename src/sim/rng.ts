@@ -157,6 +157,33 @@ export class Rng {
   }
 
   /**
+   * Move the stream on by `n` raw outputs, as `n` calls of uint32() would,
+   * without returning them: for a consumer that defers draws nobody reads
+   * (see sim/link.ts) and must later stand where taking them would have
+   * left it.
+   */
+  discard(n: number): void {
+    if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`Rng.discard: n must be a whole number, got ${n}`);
+    let s0 = this.s0;
+    let s1 = this.s1;
+    let s2 = this.s2;
+    let s3 = this.s3;
+    for (let i = 0; i < n; i++) {
+      const t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = rotl(s3, 11);
+    }
+    this.s0 = s0;
+    this.s1 = s1;
+    this.s2 = s2;
+    this.s3 = s3;
+  }
+
+  /**
    * An integer in [0, n). `n` must be a positive safe integer. Consumes one
    * `next()`; the bias of scaling 53 random bits is below 2^-21 for any n
    * under 2^32.
@@ -194,6 +221,6 @@ export class Rng {
   /** Expand the key into a non-zero state and discard the first outputs. */
   private init(): void {
     if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = LANE[0];
-    for (let i = 0; i < 8; i++) this.uint32();
+    this.discard(8);
   }
 }

@@ -511,6 +511,48 @@ test('a scripted fault does not change the random fate of any other packet', () 
   assert.deepEqual(strip(scripted), strip(plain));
 });
 
+test('draws owed while nothing random is on are the same numbers once loss and a scripted corruption need them', () => {
+  // The reference takes every packet's six draws in turn, as the header
+  // comment of sim/link.ts promises: loss is the first, the corrupted bit the fourth.
+  const clock = new VirtualClock();
+  const dropped: number[] = [];
+  const bits = new Map<number, number>();
+  const link = new Link(clock, new Rng(5).fork('l'), {}, () => {});
+  link.watch((e) => {
+    if (e.kind === 'drop') dropped.push(e.index);
+    if (e.kind === 'deliver' && e.corruptedBit !== undefined) bits.set(e.index, e.corruptedBit);
+  });
+  for (let i = 1; i <= 400; i++) {
+    // Nothing random and nothing scripted for packets 1-199 (their draws
+    // are owed); loss and a scripted corruption from 200 on; neither from
+    // 300 on (owed again), until a corruption is scripted at 320.
+    if (i === 200) {
+      link.configure({ loss: 0.3 });
+      link.corrupt(260);
+    }
+    if (i === 300) {
+      link.configure({ loss: 0 });
+      link.clearScript();
+    }
+    if (i === 320) link.corrupt(330);
+    link.send(pkt(i, 40));
+  }
+  clock.runUntilIdle();
+  const ref = new Rng(5).fork('l');
+  const u = new Float64Array(6);
+  const wantDropped: number[] = [];
+  const wantBits = new Map<number, number>();
+  for (let i = 1; i <= 400; i++) {
+    ref.fillNext(u);
+    const lost = i >= 200 && i < 300 && u[0]! < 0.3;
+    if (lost) wantDropped.push(i);
+    if (!lost && (i === 260 || i === 330)) wantBits.set(i, Math.floor(u[3]! * 40 * 8));
+  }
+  assert.ok(wantDropped.length > 15 && wantDropped.length < 45, `${wantDropped.length} of 100 lost`);
+  assert.deepEqual(dropped, wantDropped);
+  assert.deepEqual([...bits], [...wantBits]);
+});
+
 /** A link whose receiver logs packet ids and, as 'end', the end of each batch. */
 function batchSetup(opts: LinkOptions): { clock: VirtualClock; link: Link; log: Array<number | 'end'> } {
   const clock = new VirtualClock();

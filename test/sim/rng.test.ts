@@ -107,6 +107,20 @@ test('property: fillNext writes the numbers that as many next() calls return, an
   );
 });
 
+test('property: discard(n) leaves the stream where n uint32() calls would', () => {
+  fc.assert(
+    fc.property(fc.integer(), fc.integer({ min: 0, max: 300 }), (seed, n) => {
+      const a = new Rng(seed);
+      const b = new Rng(seed);
+      a.discard(n);
+      for (let i = 0; i < n; i++) b.uint32();
+      for (let i = 0; i < 4; i++) assert.equal(a.uint32(), b.uint32());
+    }),
+  );
+  assert.throws(() => new Rng(1).discard(-1), RangeError);
+  assert.throws(() => new Rng(1).discard(1.5), RangeError);
+});
+
 test('next() is uniform on [0, 1)', () => {
   const r = new Rng(1);
   const n = 100_000;
