@@ -13,7 +13,7 @@ import { LINUX_PROFILE, type TcpConfig } from '../tcp/config.js';
 import { seqLe, seqLt } from '../tcp/seq.js';
 import { cookieSynAckWindow, COOKIE_PERIOD, SynCookies } from '../tcp/syncookie.js';
 import type { ConnEvent, FourTuple, IcmpSignal } from '../tcp/types.js';
-import { get16, get32, get32s } from '../wire/bytes.js';
+import { get16, get32, get32s, u8sub } from '../wire/bytes.js';
 import type { WireError } from '../wire/errors.js';
 import {
   emitIcmp,
@@ -749,7 +749,7 @@ export class Stack implements TcpHost, UdpHost {
     for (let i = 18; i < hl; i++) if (buf[start + i] !== h[i]) return false;
     const ep = this.runEp!;
     if (ep.closed) return false;
-    const payload = buf.subarray(start + hl, end);
+    const payload = u8sub(buf, start + hl, end);
     if (!ep.conn.continuePredicted(seq, this.runAck, this.runWindow, payload, this.runHasTs ? this.runTs : undefined, this.clock.now(), owned)) return false;
     this.stats.tcpIn++;
     this.stats.tcpInCoalesced++;
@@ -1314,7 +1314,7 @@ export class Stack implements TcpHost, UdpHost {
     try {
       // The first piece the ordinary way (its headers are kept in
       // trainHeader), the others from its headers.
-      seg.payload = train.subarray(0, size);
+      seg.payload = u8sub(train, 0, size);
       seg.flags = flags & ~PSH;
       const path = this.sendOne(seg, local, remote, true);
       seg.payload = train;
@@ -1334,7 +1334,7 @@ export class Stack implements TcpHost, UdpHost {
         // Every byte is written: a recycled buffer will do.
         const packet = packetSlab.take(headers + end - off);
         const id = v6 ? 0 : this.nextIpId();
-        writeTrainPiece(h, packet, (seg.seq + off) >>> 0, end === train.length && (flags & PSH) !== 0, id, train.subarray(off, end), h.partial ? 0 : sums[k]!);
+        writeTrainPiece(h, packet, (seg.seq + off) >>> 0, end === train.length && (flags & PSH) !== 0, id, u8sub(train, off, end), h.partial ? 0 : sums[k]!);
         this.stats.tcpOut++;
         this.stats.tcpOutCut++;
         this.transmit(path, packet, h.partial);
@@ -1368,7 +1368,7 @@ export class Stack implements TcpHost, UdpHost {
       for (let off = 0; off < train.length; off += per) {
         const end = Math.min(off + per, train.length);
         seg.seq = (seq + off) >>> 0;
-        seg.payload = train.subarray(off, end);
+        seg.payload = u8sub(train, off, end);
         seg.flags = end === train.length ? flags : flags & ~PSH;
         this.sendOne(seg, local, remote, false, end - off > size ? size : 0);
       }
@@ -1386,7 +1386,7 @@ export class Stack implements TcpHost, UdpHost {
     const seq = seg.seq;
     const end = Math.min(off + size, train.length);
     seg.seq = (seq + off) >>> 0;
-    seg.payload = train.subarray(off, end);
+    seg.payload = u8sub(train, off, end);
     seg.flags = end === train.length ? flags : flags & ~PSH;
     this.sendOne(seg, local, remote);
     seg.seq = seq;

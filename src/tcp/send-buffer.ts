@@ -4,7 +4,7 @@
 // own copy out, so nothing handed to the driver aliases this ring (DESIGN
 // rule 7).
 
-import { copyAll, copyBytes } from '../wire/bytes.js';
+import { copyAll, copyBytes, u8sub } from '../wire/bytes.js';
 import { packetSlab } from '../wire/slab.js';
 
 /** The ring of a buffer that has held nothing yet (zero-length: never written). */
@@ -102,7 +102,7 @@ export class SendBuffer {
     const start = size === 0 ? 0 : (this.head + offset) % size;
     // A view of a ring V8 keeps on its heap (64 bytes or fewer) would move
     // the ring to a backing store first: a copy is cheaper (see copyBytes).
-    if (start + length <= size && size > 64) return this.ring.subarray(start, start + length);
+    if (start + length <= size && size > 64) return u8sub(this.ring, start, start + length);
     return this.copyOut(offset, length);
   }
 

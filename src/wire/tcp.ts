@@ -2,7 +2,7 @@
 // §3.2, RFC 7323 window scale and timestamps, RFC 2018 SACK).
 
 import { internetChecksum, onesComplementSum, pseudoHeaderSum } from './checksum.js';
-import { checkRoom, checkUint, copyAll, get16, get32, put16, put32 } from './bytes.js';
+import { checkRoom, checkUint, copyAll, get16, get32, put16, put32, u8sub } from './bytes.js';
 import { hex16, wireError, type Parsed, type WireError } from './errors.js';
 import {
   OPT_EOL,
@@ -240,7 +240,7 @@ export function parseTcpInto(buf: Uint8Array, view: TcpHeaderView, tsSlot?: Time
   view.flags = buf[start + 13]! | ((b12 & 1) << 8);
   view.window = get16(buf, start + 14);
   view.urgent = get16(buf, start + 18);
-  view.payload = headerLength === length ? EMPTY_PAYLOAD : buf.subarray(start + headerLength, end);
+  view.payload = headerLength === length ? EMPTY_PAYLOAD : u8sub(buf, start + headerLength, end);
   view.ecn = 0;
   view.dataOffset = dataOffset;
   view.headerLength = headerLength;
