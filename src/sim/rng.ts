@@ -124,16 +124,20 @@ export class Rng {
 
   /** The next raw 32-bit output (xoshiro128**), an integer in [0, 2^32). */
   uint32(): number {
-    const s1 = this.s1;
-    const result = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
-    const t = s1 << 9;
+    const result = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) >>> 0;
+    this.step();
+    return result;
+  }
+
+  /** xoshiro128**'s state transition: one output's worth. */
+  private step(): void {
+    const t = this.s1 << 9;
     this.s2 ^= this.s0;
     this.s3 ^= this.s1;
     this.s1 ^= this.s2;
     this.s0 ^= this.s3;
     this.s2 ^= t;
     this.s3 = rotl(this.s3, 11);
-    return result;
   }
 
   /** A float in [0, 1) with 53 random bits. Always consumes two outputs. */
@@ -164,23 +168,7 @@ export class Rng {
    */
   discard(n: number): void {
     if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`Rng.discard: n must be a whole number, got ${n}`);
-    let s0 = this.s0;
-    let s1 = this.s1;
-    let s2 = this.s2;
-    let s3 = this.s3;
-    for (let i = 0; i < n; i++) {
-      const t = s1 << 9;
-      s2 ^= s0;
-      s3 ^= s1;
-      s1 ^= s2;
-      s0 ^= s3;
-      s2 ^= t;
-      s3 = rotl(s3, 11);
-    }
-    this.s0 = s0;
-    this.s1 = s1;
-    this.s2 = s2;
-    this.s3 = s3;
+    for (let i = 0; i < n; i++) this.step();
   }
 
   /**

@@ -1,4 +1,3 @@
-import { u8set, u8sub } from './bytes.js';
 // The Internet checksum's inner loop as a WebAssembly SIMD kernel: the
 // 16-bit words of a range are added eight at a time into four 32-bit lanes.
 // `npm run bench checksum` shows why: on a full-sized segment the 32-bit word
@@ -9,6 +8,8 @@ import { u8set, u8sub } from './bytes.js';
 // The module is 118 bytes, written out below so that nothing needs a
 // WebAssembly toolchain. Where WebAssembly or its SIMD instructions are not
 // available, `simdSum` is undefined and the caller keeps its JavaScript loop.
+
+import { u8set, u8sub } from './bytes.js';
 
 /** Bytes summed per call into the module; the module's memory is twice this. */
 const CHUNK = 1 << 16;
